@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The emulated MCP2210: the chip's whole command set as a state machine over 64-byte reports,
+ * plus what the chip's surroundings do (pins driven from outside, SPI peripherals, an external
+ * SPI master, USB frame timing, power cycles, faults). No FUSE, no libusb.
+ *
+ * Time is virtual (nanoseconds). It advances only through emu_exchange() (whole USB frames)
+ * and emu_advance(), so tests are deterministic; a transport that wants real-time behaviour
+ * sleeps until emu_now() itself. All functions are thread-safe (one mutex per emulator).
+ */
+#ifndef MCP2210FS_EMU_H
+#define MCP2210FS_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+#include "emu/periph.h"
+
+struct emu;
+
+struct emu_config {
+	/* NVRAM and EEPROM are loaded from and saved to this file (NULL: kept in memory only).
+	 * A missing file starts a factory-fresh chip and is created. */
+	const char *state_file;
+	/* USB serial number string (the chip's factory serial; not in NVRAM). NULL: "0000000000".
+	 * A state file remembers the serial it was created with, and wins over this. */
+	const char *serial;
+	/* Length of a USB frame in ns: 1 000 000 for full speed. 0 switches the timing model off:
+	 * exchanges take no time and SPI clocking is instantaneous. */
+	uint64_t frame_ns;
+};
+
+#define EMU_DEFAULT_FRAME_NS 1000000ull
+
+/* Creates a powered-up chip. 0 or -errno (-ENOMEM, -EINVAL for a bad state file, or the
+ * errno of reading it). */
+int emu_new(const struct emu_config *cfg, struct emu **out);
+void emu_free(struct emu *e);
+
+/* ---- the USB side ----------------------------------------------------------------------- */
+
+enum emu_order {
+	EMU_IN_FIRST,  /* IN transfer already waiting when the OUT goes: answer in the same frame */
+	EMU_OUT_FIRST, /* IN submitted after the OUT completed: one more frame */
+};
+
+/* One request/answer exchange. 0 with resp filled; -ETIMEDOUT when no answer came (fault
+ * injection), -ENODEV while unplugged. Advances virtual time by the frames it costs. */
+int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, enum emu_order order);
+
+/* The two halves, for a transport that models them separately. emu_out() delivers one OUT
+ * report (0 or -ENODEV); emu_in() takes the oldest IN report the chip has queued (0, -EAGAIN
+ * when none, -ENODEV). Neither advances time. */
+int emu_out(struct emu *e, const mcp2210_report req);
+int emu_in(struct emu *e, mcp2210_report resp);
+
+/* ---- the outside world ------------------------------------------------------------------ */
+
+uint64_t emu_now(const struct emu *e);
+/* Let time pass with no USB traffic (SPI clocking, flash busy, ...). */
+void emu_advance(struct emu *e, uint64_t ns);
+
+/* Level an external circuit drives on a pin (0/1); what the chip reads when the pin is an
+ * input. Edges on GP6 count per the interrupt mode when GP6 has its dedicated function. */
+int emu_set_input(struct emu *e, unsigned pin, bool level);
+/* Levels actually on the pins now, bit n = GPn (outputs, chip selects, dedicated outputs,
+ * external levels of inputs). */
+uint16_t emu_pin_levels(struct emu *e);
+
+/* An external SPI master takes (true) or gives back (false) the bus: 0x42 then answers 0xF7. */
+void emu_set_external_master(struct emu *e, bool owns_bus);
+
+/* Attach a peripheral to chip-select line cs (0..7); the emulator owns it from then on, also
+ * on error. 0, -EINVAL (bad line) or -EBUSY (line taken). It is selected while its CS pin is
+ * low, so the idle/active masks decide polarity as on a real board. */
+int emu_attach(struct emu *e, unsigned cs, struct emu_periph *p);
+/* Attach from a text spec "TYPE@CS[:TYPE@CS...]" (',' also separates), TYPE one of loopback,
+ * flash, shiftreg. 0 or -EINVAL/-EBUSY/-ENOMEM; on error nothing from the spec is attached. */
+int emu_attach_spec(struct emu *e, const char *spec);
+struct emu_periph *emu_periph_at(struct emu *e, unsigned cs);
+/* Chip selects the default demo and tests use: flash on CS0, loopback on CS1, shiftreg on CS2. */
+#define EMU_DEFAULT_PERIPHERALS "flash@0:loopback@1:shiftreg@2"
+
+/* Remove and restore power: live settings reload from NVRAM, password attempts, GP6 counter
+ * and SPI engine reset, NVRAM and EEPROM kept (and already saved in the state file). */
+void emu_power_cycle(struct emu *e);
+/* USB unplug: every exchange fails with -ENODEV, a transfer in progress is abandoned.
+ * Replug powers the chip up again. */
+void emu_unplug(struct emu *e);
+void emu_replug(struct emu *e);
+bool emu_plugged(struct emu *e);
+/* The host went away without finishing (process killed, cable to another host): a transfer in
+ * progress is left stuck, and the next host sees 0xF8 until it sends 0x11. */
+void emu_host_vanished(struct emu *e);
+
+/* USB identity from NVRAM, as enumeration would show it. */
+void emu_usb_identity(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
+		      struct mcp2210_usb_string *product, char serial[32]);
+
+/* ---- fault injection -------------------------------------------------------------------- */
+
+enum emu_fault {
+	EMU_FAULT_NO_ANSWER,  /* the request is lost: no answer, the exchange times out */
+	EMU_FAULT_LATE_ANSWER, /* the answer misses this exchange and waits in the IN queue */
+	EMU_FAULT_CORRUPT,     /* the answer's payload bytes are scrambled (echo intact) */
+	EMU_FAULT_WRONG_ECHO,  /* the answer's echo byte is wrong */
+	EMU_FAULT_BUSY,        /* the command is refused with 0xF8 */
+	EMU_FAULT_SPI_STALL,   /* the next SPI chunk taken never finishes clocking, until 0x11 */
+	EMU_FAULT_DISCONNECT,  /* unplug after count more OUT reports (0: before the next) */
+	EMU_FAULT_EEPROM_WRITE, /* the next count EEPROM writes answer 0xFA and change nothing */
+	EMU_FAULT_KIND_COUNT,
+};
+
+/* Arm a fault for the next count exchanges (see each kind). Replaces an armed fault of the
+ * same kind; count 0 disarms (except DISCONNECT). */
+void emu_fault_arm(struct emu *e, enum emu_fault kind, unsigned count);
+void emu_fault_clear(struct emu *e);
+
+/* ---- counters --------------------------------------------------------------------------- */
+
+struct emu_counters {
+	uint64_t exchanges;       /* emu_exchange() calls that reached the chip */
+	uint64_t frames;          /* USB frames those exchanges occupied */
+	uint64_t commands;        /* OUT reports the chip processed */
+	uint64_t per_command[256]; /* by command byte */
+	uint64_t spi_bytes;       /* bytes clocked on SPI */
+	uint64_t faults;          /* injected faults that fired */
+};
+void emu_counters_get(struct emu *e, struct emu_counters *c);
+void emu_counters_reset(struct emu *e);
+
+#endif

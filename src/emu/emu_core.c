@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The emulated MCP2210's life cycle and the outside world's handles on it: creation from a
+ * state file, power-up from NVRAM, virtual time, pins driven from outside, peripherals,
+ * unplug/replug and the host vanishing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/emu_internal.h"
+
+#define EMU_DEFAULT_SERIAL "0000000000"
+
+int emu_new(const struct emu_config *cfg, struct emu **out)
+{
+	struct emu *e;
+	int ret;
+
+	*out = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->cfg = *cfg;
+	e->cfg.state_file = NULL;
+	e->cfg.serial = NULL;
+	if (cfg->state_file) {
+		e->state_file = strdup(cfg->state_file);
+		if (!e->state_file) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+	}
+	if (strlen(cfg->serial ? cfg->serial : "") > EMU_SERIAL_MAX) {
+		ret = -EINVAL;
+		goto err_free_path;
+	}
+	strcpy(e->serial, cfg->serial ? cfg->serial : EMU_DEFAULT_SERIAL);
+	emu_nvram_factory(&e->nvram);
+	if (e->state_file) {
+		ret = emu_state_load(e);
+		if (ret == -ENOENT)
+			ret = emu_state_save(e);
+		if (ret < 0)
+			goto err_free_path;
+	}
+	ret = pthread_mutex_init(&e->lock, NULL);
+	if (ret) {
+		ret = -ret;
+		goto err_free_path;
+	}
+	e->plugged = true;
+	emu_power_up(e);
+	*out = e;
+	return 0;
+
+err_free_path:
+	free(e->state_file);
+err_free:
+	free(e);
+	return ret;
+}
+
+void emu_free(struct emu *e)
+{
+	if (!e)
+		return;
+	for (unsigned i = 0; i < EMU_CS_LINES; i++)
+		emu_periph_free(e->periph[i]);
+	pthread_mutex_destroy(&e->lock);
+	free(e->state_file);
+	free(e);
+}
+
+/* Power-up: the live settings are the NVRAM's power-up values (datasheet: the chip loads them
+ * at reset); GP8 is input only on current silicon. */
+void emu_power_up(struct emu *e)
+{
+	const struct mcp2210_chip_settings *nv = &e->nvram.chip;
+
+	emu_spi_reset(e);
+	e->live = *nv;
+	memset(e->live.password, 0, sizeof(e->live.password));
+	e->latch = nv->gpio_value & MCP2210_PIN_MASK;
+	e->direction = (nv->gpio_direction & MCP2210_PIN_MASK) | (1u << 8);
+	e->spi = e->nvram.spi;
+	e->gp6_count = 0;
+	e->gp7_ack = false;
+	e->password_attempts = 0;
+	e->password_guessed = false;
+	e->bus_held = false;
+	e->in_count = 0;
+	e->faults.hold_next_in = false;
+	emu_gpio_cs_update(e, e->now_ns);
+}
+
+void emu_sync(struct emu *e) { emu_spi_sync(e); }
+
+uint64_t emu_now(const struct emu *e)
+{
+	struct emu *m = (struct emu *)e; /* the lock is not part of the observable state */
+	uint64_t now;
+
+	pthread_mutex_lock(&m->lock);
+	now = m->now_ns;
+	pthread_mutex_unlock(&m->lock);
+	return now;
+}
+
+void emu_advance(struct emu *e, uint64_t ns)
+{
+	pthread_mutex_lock(&e->lock);
+	e->now_ns += ns;
+	emu_sync(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+int emu_set_input(struct emu *e, unsigned pin, bool level)
+{
+	if (pin >= MCP2210_PIN_COUNT)
+		return -EINVAL;
+	pthread_mutex_lock(&e->lock);
+	emu_sync(e);
+	emu_gpio_input_changed(e, pin, level);
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+uint16_t emu_pin_levels(struct emu *e)
+{
+	uint16_t levels;
+
+	pthread_mutex_lock(&e->lock);
+	emu_sync(e);
+	levels = emu_gpio_levels(e);
+	pthread_mutex_unlock(&e->lock);
+	return levels;
+}
+
+void emu_set_external_master(struct emu *e, bool owns_bus)
+{
+	pthread_mutex_lock(&e->lock);
+	e->external_master = owns_bus;
+	pthread_mutex_unlock(&e->lock);
+}
+
+int emu_attach(struct emu *e, unsigned cs, struct emu_periph *p)
+{
+	int ret = 0;
+
+	if (cs >= EMU_CS_LINES || !p) {
+		emu_periph_free(p);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&e->lock);
+	if (e->periph[cs]) {
+		ret = -EBUSY;
+		emu_periph_free(p);
+	} else {
+		e->periph[cs] = p;
+		/* A line already low selects the part the moment it is wired in. */
+		emu_gpio_cs_update(e, e->now_ns);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
+struct emu_periph *emu_periph_at(struct emu *e, unsigned cs)
+{
+	struct emu_periph *p;
+
+	if (cs >= EMU_CS_LINES)
+		return NULL;
+	pthread_mutex_lock(&e->lock);
+	p = e->periph[cs];
+	pthread_mutex_unlock(&e->lock);
+	return p;
+}
+
+void emu_power_cycle(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	emu_power_up(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_unplug(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->plugged = false;
+	e->in_count = 0;
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* The MCP2210 is bus powered: plugging it back in is a power-up. */
+void emu_replug(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->plugged = true;
+	e->faults.disconnect_armed = false;
+	emu_power_up(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+bool emu_plugged(struct emu *e)
+{
+	bool plugged;
+
+	pthread_mutex_lock(&e->lock);
+	plugged = e->plugged;
+	pthread_mutex_unlock(&e->lock);
+	return plugged;
+}
+
+void emu_host_vanished(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	emu_sync(e);
+	if (e->engine.active)
+		e->engine.orphaned = true;
+	e->in_count = 0;
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_usb_identity(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
+		      struct mcp2210_usb_string *product, char serial[32])
+{
+	pthread_mutex_lock(&e->lock);
+	if (key)
+		*key = e->nvram.usb_key;
+	if (manufacturer)
+		*manufacturer = e->nvram.manufacturer;
+	if (product)
+		*product = e->nvram.product;
+	if (serial)
+		memcpy(serial, e->serial, sizeof(e->serial));
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_counters_get(struct emu *e, struct emu_counters *c)
+{
+	pthread_mutex_lock(&e->lock);
+	*c = e->counters;
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_counters_reset(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	memset(&e->counters, 0, sizeof(e->counters));
+	pthread_mutex_unlock(&e->lock);
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The emulated MCP2210's state, shared by the files that each handle one part of the chip.
+ * Every function here expects the emulator's mutex to be held by its caller.
+ */
+#ifndef MCP2210FS_EMU_INTERNAL_H
+#define MCP2210FS_EMU_INTERNAL_H
+
+#include <pthread.h>
+
+#include "emu/emu.h"
+
+#define EMU_CS_LINES 8 /* GP0..GP7; GP8 has no chip-select role on current silicon */
+#define EMU_IN_QUEUE 4 /* IN reports the chip can hold before the host reads them */
+#define EMU_SERIAL_MAX 31
+#define EMU_DELAY_UNIT_NS 100000ull /* SPI delays count in 100 µs */
+
+/* What the chip keeps across power cycles. */
+struct emu_nvram {
+	struct mcp2210_chip_settings chip; /* includes access control and password */
+	struct mcp2210_spi_settings spi;
+	struct mcp2210_usb_key usb_key;
+	struct mcp2210_usb_string manufacturer;
+	struct mcp2210_usb_string product;
+	uint8_t eeprom[MCP2210_EEPROM_SIZE];
+};
+
+/* One SPI transaction as the 0x42 engine runs it (emu_spi.c). */
+struct emu_spi_engine {
+	bool active;      /* started and not yet fully handed back to the host */
+	bool cs_asserted; /* chip selects at their active levels */
+	bool orphaned;    /* the host vanished mid-transaction: 0xF8 until 0x11 */
+	bool stalled;     /* fault injection: clocking stopped */
+	uint32_t total;   /* N, "bytes per SPI transaction" when it started */
+	uint32_t sent;    /* bytes accepted from the host */
+	uint32_t delivered; /* received bytes handed back */
+	/* The chunk being clocked: bytes [chunk_first, sent) start at chunk_start_ns. */
+	uint32_t chunk_first;
+	uint64_t chunk_start_ns;
+	uint64_t byte_ns; /* 8 bit times */
+	uint64_t gap_ns;  /* delay between bytes */
+	uint64_t release_ns; /* CS goes idle (valid once sent == total) */
+	uint8_t rx[MCP2210_SPI_TRANSACTION_MAX];
+};
+
+struct emu_fault_state {
+	unsigned armed[EMU_FAULT_KIND_COUNT];
+	bool disconnect_armed;
+	bool hold_next_in; /* a late answer: the next IN finds nothing once */
+};
+
+struct emu {
+	pthread_mutex_t lock; /* protects everything below, the peripherals included */
+	struct emu_config cfg;
+	char *state_file;
+	char serial[EMU_SERIAL_MAX + 1];
+	uint64_t now_ns;
+	bool plugged;
+
+	struct emu_nvram nvram;
+
+	/* Live state, loaded from NVRAM at power-up. */
+	struct mcp2210_chip_settings live; /* functions and flags; gpio fields unused */
+	uint16_t latch;     /* output latch of every pin */
+	uint16_t direction; /* 1 = input */
+	uint16_t external;  /* levels driven from outside */
+	bool gp7_ack;       /* level 0x80 drives on GP7 */
+	struct mcp2210_spi_settings spi;
+	uint16_t gp6_count;
+	uint8_t password_attempts;
+	bool password_guessed;
+	bool external_master;
+	bool bus_held; /* the bridge kept the bus after a transfer (spi_bus_hold) */
+
+	struct emu_spi_engine engine;
+	struct emu_periph *periph[EMU_CS_LINES];
+	uint8_t selected; /* bit n: the peripheral on CSn is selected now */
+
+	mcp2210_report in_queue[EMU_IN_QUEUE];
+	unsigned in_head, in_count;
+
+	struct emu_fault_state faults;
+	struct emu_counters counters;
+};
+
+/* emu_core.c */
+void emu_power_up(struct emu *e);
+/* Act on everything due by now (a transaction's CS release). */
+void emu_sync(struct emu *e);
+
+/* emu_commands.c: one OUT report in, one answer out. */
+void emu_handle_command(struct emu *e, const mcp2210_report req, mcp2210_report resp);
+
+/* emu_gpio.c */
+uint16_t emu_gpio_levels(const struct emu *e);
+void emu_gpio_cs_update(struct emu *e, uint64_t at_ns);
+void emu_gpio_input_changed(struct emu *e, unsigned pin, bool level);
+void emu_gpio_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
+
+/* emu_spi.c */
+void emu_spi_reset(struct emu *e);
+void emu_spi_sync(struct emu *e);
+void emu_spi_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
+void emu_spi_cancel(struct emu *e);
+uint8_t emu_spi_bus_owner(const struct emu *e);
+
+/* emu_nvram.c: NVRAM, EEPROM and access control commands. */
+void emu_nvram_factory(struct emu_nvram *nv);
+void emu_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
+
+/* emu_state.c */
+int emu_state_load(struct emu *e);
+int emu_state_save(struct emu *e);
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NVRAM, user EEPROM and access control of the emulated MCP2210: factory contents, 0x50/0x51,
+ * 0x60/0x61 and the password (0x70) with its lockout after 5 wrong attempts until power-up.
+ * Every change is written through to the state file, as the real chip writes its flash.
+ */
+#include <string.h>
+
+#include "emu/emu_internal.h"
+#include "log.h"
+
+static void set_string(struct mcp2210_usb_string *s, const char *ascii)
+{
+	memset(s, 0, sizeof(*s));
+	for (; *ascii && s->len < MCP2210_STRING_MAX_UNITS; ascii++)
+		s->units[s->len++] = (uint8_t)*ascii;
+}
+
+/* Factory contents. The protocol sheet marks the SPI defaults unconfirmed; we take 1 Mbit/s,
+ * 4 bytes per transaction, mode 0, all chip selects idle high and active low, no delays, and
+ * every pin a GPIO input. The user EEPROM of a new part is erased (0xFF). */
+void emu_nvram_factory(struct emu_nvram *nv)
+{
+	memset(nv, 0, sizeof(*nv));
+	nv->chip.gpio_direction = MCP2210_PIN_MASK;
+	nv->chip.access = MCP2210_ACCESS_NONE;
+	nv->spi = (struct mcp2210_spi_settings){
+		.bitrate = 1000000,
+		.cs_idle = MCP2210_PIN_MASK,
+		.cs_active = 0,
+		.bytes_per_transaction = 4,
+		.mode = 0,
+	};
+	nv->usb_key = (struct mcp2210_usb_key){
+		.vid = MCP2210_VID_FACTORY,
+		.pid = MCP2210_PID_FACTORY,
+		.power = MCP2210_POWER_BUS,
+		.current_2ma = 50,
+	};
+	set_string(&nv->manufacturer, "Microchip Technology Inc.");
+	set_string(&nv->product, "MCP2210 USB to SPI Master");
+	memset(nv->eeprom, 0xFF, sizeof(nv->eeprom));
+}
+
+/* Writes to NVRAM and to the user EEPROM are refused while a password has not been given in
+ * this power cycle, and always on a permanently locked chip. */
+static bool writes_blocked(const struct emu *e)
+{
+	switch (e->nvram.chip.access) {
+	case MCP2210_ACCESS_LOCKED:
+		return true;
+	case MCP2210_ACCESS_PASSWORD:
+		return !e->password_guessed;
+	default:
+		return false;
+	}
+}
+
+static void persist(struct emu *e)
+{
+	int ret = emu_state_save(e);
+
+	if (ret < 0)
+		log_err("emulator: cannot save state to %s: %s", e->state_file, strerror(-ret));
+}
+
+static uint8_t write_eeprom(struct emu *e, const mcp2210_report req)
+{
+	uint8_t addr, value;
+
+	if (proto_parse_write_eeprom(req, &addr, &value) < 0)
+		return MCP2210_STATUS_UNKNOWN_COMMAND;
+	if (writes_blocked(e))
+		return MCP2210_STATUS_BLOCKED;
+	if (e->faults.armed[EMU_FAULT_EEPROM_WRITE]) {
+		e->faults.armed[EMU_FAULT_EEPROM_WRITE]--;
+		e->counters.faults++;
+		return MCP2210_STATUS_EEPROM_WRITE_FAILED;
+	}
+	e->nvram.eeprom[addr] = value;
+	persist(e);
+	return MCP2210_STATUS_OK;
+}
+
+static int set_nvram(struct emu *e, uint8_t sub, const mcp2210_report req)
+{
+	struct emu_nvram *nv = &e->nvram;
+
+	switch (sub) {
+	case MCP2210_NVRAM_SPI:
+		return proto_parse_set_nvram_spi(req, &nv->spi);
+	case MCP2210_NVRAM_CHIP:
+		return proto_parse_set_nvram_chip(req, &nv->chip);
+	case MCP2210_NVRAM_USB_KEY:
+		return proto_parse_set_nvram_usb_key(req, &nv->usb_key);
+	case MCP2210_NVRAM_PRODUCT:
+		return proto_parse_set_nvram_string(req, &nv->product);
+	default:
+		return proto_parse_set_nvram_string(req, &nv->manufacturer);
+	}
+}
+
+static void set_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp)
+{
+	uint8_t cmd = MCP2210_CMD_SET_NVRAM;
+	struct emu_nvram before = e->nvram;
+	uint8_t sub;
+
+	if (proto_parse_nvram_sub(req, &sub) < 0) {
+		proto_answer_status(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
+		return;
+	}
+	if (writes_blocked(e)) {
+		proto_answer_status(resp, cmd, MCP2210_STATUS_BLOCKED);
+		return;
+	}
+	/* The SPI power-up settings are refused while a transfer runs (sheet: 0xF8 on 0x60/0x10). */
+	if (sub == MCP2210_NVRAM_SPI && e->engine.active) {
+		proto_answer_status(resp, cmd, MCP2210_STATUS_BUSY);
+		return;
+	}
+	if (set_nvram(e, sub, req) < 0) {
+		e->nvram = before; /* a rejected request leaves NVRAM as it was */
+		proto_answer_status(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
+		return;
+	}
+	if (sub == MCP2210_NVRAM_CHIP) {
+		if (e->nvram.chip.access != MCP2210_ACCESS_PASSWORD)
+			memset(e->nvram.chip.password, 0, sizeof(e->nvram.chip.password));
+		/* Protection takes effect at once, but the host that just set the password has
+		 * shown it knows it: this power cycle stays unlocked (unconfirmed on silicon). */
+		else
+			e->password_guessed = true;
+	}
+	persist(e);
+	proto_answer_set_nvram(resp, sub);
+}
+
+static void get_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp)
+{
+	const struct emu_nvram *nv = &e->nvram;
+	uint8_t sub;
+
+	if (proto_parse_nvram_sub(req, &sub) < 0) {
+		proto_answer_status(resp, MCP2210_CMD_GET_NVRAM, MCP2210_STATUS_UNKNOWN_COMMAND);
+		return;
+	}
+	switch (sub) {
+	case MCP2210_NVRAM_SPI:
+		proto_answer_nvram_spi(resp, &nv->spi);
+		break;
+	case MCP2210_NVRAM_CHIP:
+		proto_answer_nvram_chip(resp, &nv->chip); /* the encoder never sends the password */
+		break;
+	case MCP2210_NVRAM_USB_KEY:
+		proto_answer_nvram_usb_key(resp, &nv->usb_key);
+		break;
+	case MCP2210_NVRAM_PRODUCT:
+		proto_answer_nvram_string(resp, sub, &nv->product);
+		break;
+	default:
+		proto_answer_nvram_string(resp, sub, &nv->manufacturer);
+		break;
+	}
+}
+
+/* 0x70. Wrong passwords count up to 5: the first four answer 0xFD, the fifth 0xFC (access
+ * rejected), and from then on every attempt answers 0xFB until power-up. */
+static uint8_t send_password(struct emu *e, const mcp2210_report req)
+{
+	char password[MCP2210_PASSWORD_LEN];
+
+	if (proto_parse_send_password(req, password) < 0)
+		return MCP2210_STATUS_UNKNOWN_COMMAND;
+	switch (e->nvram.chip.access) {
+	case MCP2210_ACCESS_LOCKED:
+		return MCP2210_STATUS_BLOCKED;
+	case MCP2210_ACCESS_PASSWORD:
+		break;
+	default:
+		return MCP2210_STATUS_OK;
+	}
+	if (e->password_attempts >= MCP2210_PASSWORD_ATTEMPTS_MAX)
+		return MCP2210_STATUS_BLOCKED;
+	if (memcmp(password, e->nvram.chip.password, MCP2210_PASSWORD_LEN) == 0) {
+		e->password_guessed = true;
+		return MCP2210_STATUS_OK;
+	}
+	e->password_attempts++;
+	return e->password_attempts >= MCP2210_PASSWORD_ATTEMPTS_MAX ? MCP2210_STATUS_ACCESS_REJECTED
+								      : MCP2210_STATUS_WRONG_PASSWORD;
+}
+
+void emu_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp)
+{
+	uint8_t cmd = proto_cmd(req);
+	uint8_t addr;
+
+	switch (cmd) {
+	case MCP2210_CMD_READ_EEPROM:
+		if (proto_parse_read_eeprom(req, &addr) < 0)
+			proto_answer_status(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
+		else
+			proto_answer_read_eeprom(resp, addr, e->nvram.eeprom[addr]);
+		break;
+	case MCP2210_CMD_WRITE_EEPROM:
+		proto_answer_status(resp, cmd, write_eeprom(e, req));
+		break;
+	case MCP2210_CMD_SET_NVRAM:
+		set_nvram_cmd(e, req, resp);
+		break;
+	case MCP2210_CMD_GET_NVRAM:
+		get_nvram_cmd(e, req, resp);
+		break;
+	default:
+		proto_answer_status(resp, cmd, send_password(e, req));
+		break;
+	}
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The emulated MCP2210 as the USB host sees it: OUT reports in, IN reports queued out, the
+ * full-speed frame timing of an exchange, and the faults a test can inject on that path.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "emu/emu_internal.h"
+
+static void queue_answer(struct emu *e, const mcp2210_report resp)
+{
+	if (e->in_count == EMU_IN_QUEUE) { /* a host that never reads: the oldest is lost */
+		e->in_head = (e->in_head + 1) % EMU_IN_QUEUE;
+		e->in_count--;
+	}
+	memcpy(e->in_queue[(e->in_head + e->in_count) % EMU_IN_QUEUE], resp, MCP2210_REPORT_SIZE);
+	e->in_count++;
+}
+
+/* Take one armed fault of this kind, counting it. */
+static bool fire(struct emu *e, enum emu_fault kind)
+{
+	if (!e->faults.armed[kind])
+		return false;
+	e->faults.armed[kind]--;
+	e->counters.faults++;
+	return true;
+}
+
+/* Corruption a host can detect: the status byte becomes one the chip never sends, and the
+ * payload is scrambled. (USB's CRC makes silent bit flips on the wire implausible; what
+ * reaches a driver in practice is a garbled or misrouted report.) */
+static void corrupt(mcp2210_report resp)
+{
+	resp[1] = 0xEE;
+	for (unsigned i = 2; i < MCP2210_REPORT_SIZE; i++)
+		resp[i] ^= (uint8_t)(0xA5 + 7 * i);
+}
+
+/* An armed disconnect lets `count` more OUT reports through, then the cable is pulled. */
+static void disconnect_countdown(struct emu *e)
+{
+	if (!e->plugged || !e->faults.disconnect_armed)
+		return;
+	if (e->faults.armed[EMU_FAULT_DISCONNECT]) {
+		e->faults.armed[EMU_FAULT_DISCONNECT]--;
+		return;
+	}
+	e->faults.disconnect_armed = false;
+	e->counters.faults++;
+	e->plugged = false;
+	e->in_count = 0;
+}
+
+static int out_locked(struct emu *e, const mcp2210_report req)
+{
+	mcp2210_report resp;
+
+	if (!e->plugged)
+		return -ENODEV;
+	if (fire(e, EMU_FAULT_NO_ANSWER))
+		return 0;
+	if (fire(e, EMU_FAULT_BUSY)) {
+		e->counters.commands++;
+		e->counters.per_command[proto_cmd(req)]++;
+		proto_answer_status(resp, proto_cmd(req), MCP2210_STATUS_BUSY);
+	} else {
+		emu_handle_command(e, req, resp);
+	}
+	if (fire(e, EMU_FAULT_CORRUPT))
+		corrupt(resp);
+	if (fire(e, EMU_FAULT_WRONG_ECHO))
+		resp[0] ^= 0x01;
+	if (fire(e, EMU_FAULT_LATE_ANSWER))
+		e->faults.hold_next_in = true;
+	queue_answer(e, resp);
+	return 0;
+}
+
+static int in_locked(struct emu *e, mcp2210_report resp)
+{
+	if (!e->plugged)
+		return -ENODEV;
+	if (e->faults.hold_next_in) {
+		e->faults.hold_next_in = false;
+		return -EAGAIN;
+	}
+	if (e->in_count == 0)
+		return -EAGAIN;
+	memcpy(resp, e->in_queue[e->in_head], MCP2210_REPORT_SIZE);
+	e->in_head = (e->in_head + 1) % EMU_IN_QUEUE;
+	e->in_count--;
+	return 0;
+}
+
+int emu_out(struct emu *e, const mcp2210_report req)
+{
+	int ret;
+
+	pthread_mutex_lock(&e->lock);
+	disconnect_countdown(e);
+	ret = out_locked(e, req);
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
+int emu_in(struct emu *e, mcp2210_report resp)
+{
+	int ret;
+
+	pthread_mutex_lock(&e->lock);
+	ret = in_locked(e, resp);
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
+/* The OUT goes in the first frame that starts at or after now and the chip answers at once.
+ * An IN transfer that is already pending collects the answer in that same frame; one the host
+ * submits only after it saw the OUT complete (end of that frame) costs the next frame too. */
+static unsigned take_frames(struct emu *e, enum emu_order order)
+{
+	uint64_t f = e->cfg.frame_ns;
+	unsigned frames = order == EMU_IN_FIRST ? 1 : 2;
+
+	if (f) {
+		e->now_ns = (e->now_ns + f - 1) / f * f;
+		emu_sync(e);
+	}
+	return frames;
+}
+
+int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, enum emu_order order)
+{
+	unsigned frames;
+	int ret;
+
+	pthread_mutex_lock(&e->lock);
+	disconnect_countdown(e);
+	if (!e->plugged) {
+		ret = -ENODEV;
+		goto out;
+	}
+	frames = take_frames(e, order);
+	e->counters.exchanges++;
+	e->counters.frames += frames;
+	ret = out_locked(e, req);
+	e->now_ns += frames * e->cfg.frame_ns;
+	if (!ret)
+		ret = in_locked(e, resp) == 0 ? 0 : -ETIMEDOUT;
+out:
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
+void emu_fault_arm(struct emu *e, enum emu_fault kind, unsigned count)
+{
+	if ((unsigned)kind >= EMU_FAULT_KIND_COUNT)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->faults.armed[kind] = count;
+	if (kind == EMU_FAULT_DISCONNECT)
+		e->faults.disconnect_armed = true;
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_fault_clear(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	memset(e->faults.armed, 0, sizeof(e->faults.armed));
+	e->faults.disconnect_armed = false;
+	e->faults.hold_next_in = false;
+	pthread_mutex_unlock(&e->lock);
+}

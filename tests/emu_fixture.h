@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared helpers for the emulator's Check tests: make an emulator, run one exchange and check
+ * it went through, and SPI transactions through the host's spi_xfer_run().
+ */
+#ifndef MCP2210FS_TESTS_EMU_FIXTURE_H
+#define MCP2210FS_TESTS_EMU_FIXTURE_H
+
+#include <check.h>
+
+#include "emu/emu.h"
+#include "spi_xfer.h"
+
+/* A fresh emulator with no state file; frame_ns 0 switches the timing model off. */
+struct emu *fx_emu_new(uint64_t frame_ns);
+/* A fresh emulator with a state file in a new temporary directory (path written to path). */
+struct emu *fx_emu_new_with_state(char *path, size_t size);
+
+/* One exchange, IN submitted first; fails the test if the emulator does not answer. */
+void fx_xchg(struct emu *e, const mcp2210_report req, mcp2210_report resp);
+
+/* Designate pins (bit n = GPn) as chip selects, everything else GPIO input. */
+void fx_use_cs(struct emu *e, uint16_t cs_pins);
+/* Live SPI settings: bitrate, mode, chip selects active low on cs_pins, N bytes per transaction. */
+void fx_spi_setup(struct emu *e, uint32_t bitrate, uint8_t mode, uint16_t cs_pins, uint16_t n);
+
+/* One SPI transaction of n bytes on the current settings (bytes per transaction must already be
+ * n); returns the number of bytes received, or -errno. */
+long fx_spi_transfer(struct emu *e, const uint8_t *tx, uint8_t *rx, size_t n, struct spi_xfer_stats *st);
+/* Same, but first sets bytes per transaction to n with 0x40 (one more exchange). */
+long fx_spi_xfer(struct emu *e, const uint8_t *tx, uint8_t *rx, size_t n, struct spi_xfer_stats *st);
+
+#endif
