@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One ops table, several transports: how the worker thread reaches a chip. A transport moves
+ * one 64-byte request and its 64-byte answer; it knows nothing of what they mean. Only the
+ * worker thread calls a transport once it is open.
+ */
+#ifndef MCP2210FS_TRANSPORT_H
+#define MCP2210FS_TRANSPORT_H
+
+#include <stdbool.h>
+
+#include "proto.h"
+
+struct transport;
+
+struct transport_ops {
+	const char *name;
+	/* One exchange: send req, wait up to timeout_ms for an IN report. 0 with resp filled
+	 * (whatever it holds: the caller checks the echo), -ETIMEDOUT, -ENODEV (device gone),
+	 * -EIO (anything else, logged here with the detail). */
+	int (*exchange)(struct transport *t, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms);
+	/* Throw away IN reports that arrived late (after a timeout or a wrong echo). Returns how
+	 * many, or -errno. */
+	int (*drain)(struct transport *t);
+	void (*free)(struct transport *t);
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	/* Submit the IN transfer before the OUT one (the default). False only for the naive
+	 * baseline of the benchmark: it costs one more USB frame per exchange. */
+	bool in_first;
+};
+
+static inline int transport_exchange(struct transport *t, const mcp2210_report req, mcp2210_report resp,
+				     unsigned timeout_ms)
+{
+	return t->ops->exchange(t, req, resp, timeout_ms);
+}
+
+static inline int transport_drain(struct transport *t) { return t->ops->drain(t); }
+
+static inline void transport_free(struct transport *t)
+{
+	if (t)
+		t->ops->free(t);
+}
+
+/* The in-process emulated chip (transport_emu.c). The transport does not own the emulator.
+ * With realtime, virtual time follows the wall clock: an exchange returns no earlier than the
+ * emulator's frames say, and time between exchanges passes for the chip too. */
+struct emu;
+int transport_emu_new(struct emu *e, bool realtime, struct transport **out);
+
+#endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The emulated MCP2210 behind the transport interface. In real-time mode the emulator's
+ * virtual clock is kept in step with CLOCK_MONOTONIC: idle time is handed to the chip before
+ * each exchange, and the caller sleeps until the frames the exchange cost are over.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "emu/emu.h"
+#include "log.h"
+#include "transport.h"
+
+struct transport_emu {
+	struct transport base;
+	struct emu *emu;
+	bool realtime;
+	uint64_t t0_ns; /* wall clock at virtual time 0 */
+};
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t wall_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(wall_ns / 1000000000ull), .tv_nsec = (long)(wall_ns % 1000000000ull) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Hand the chip the wall-clock time that passed since it last saw the host. */
+static void catch_up(struct transport_emu *t)
+{
+	uint64_t wall = monotonic_ns() - t->t0_ns, now = emu_now(t->emu);
+
+	if (wall > now)
+		emu_advance(t->emu, wall - now);
+}
+
+static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms)
+{
+	struct transport_emu *t = (struct transport_emu *)base;
+	int ret;
+
+	if (t->realtime)
+		catch_up(t);
+	ret = emu_exchange(t->emu, req, resp, base->in_first ? EMU_IN_FIRST : EMU_OUT_FIRST);
+	if (ret == -ETIMEDOUT) {
+		/* No answer: a real host waits its whole timeout. */
+		emu_advance(t->emu, (uint64_t)timeout_ms * 1000000ull);
+		log_debug("emulator: no answer to 0x%02x within %u ms", req[0], timeout_ms);
+	}
+	if (t->realtime)
+		sleep_until(t->t0_ns + emu_now(t->emu));
+	return ret;
+}
+
+static int emu_drain_op(struct transport *base)
+{
+	struct transport_emu *t = (struct transport_emu *)base;
+	mcp2210_report stale;
+	int n = 0, ret;
+
+	while ((ret = emu_in(t->emu, stale)) == 0)
+		n++;
+	return ret == -EAGAIN ? n : ret;
+}
+
+static void emu_free_op(struct transport *base) { free(base); }
+
+static const struct transport_ops emu_ops = {
+	.name = "emulator",
+	.exchange = emu_exchange_op,
+	.drain = emu_drain_op,
+	.free = emu_free_op,
+};
+
+int transport_emu_new(struct emu *e, bool realtime, struct transport **out)
+{
+	struct transport_emu *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return -ENOMEM;
+	t->base.ops = &emu_ops;
+	t->base.in_first = true;
+	t->emu = e;
+	t->realtime = realtime;
+	t->t0_ns = monotonic_ns() - emu_now(e);
+	*out = &t->base;
+	return 0;
+}
