@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The chip as the worker thread sees it: strict exchanges (echo checked, stale answers
+ * drained, 0xF8 retried a bounded number of times, status mapped to errno), a cache of what
+ * only the host changes, and the operations jobs are made of. Only the worker thread calls
+ * these functions; nothing here locks.
+ */
+#ifndef MCP2210FS_DEVICE_H
+#define MCP2210FS_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+#include "transport.h"
+
+struct worker_job;
+
+struct device_stats {
+	uint64_t exchanges;
+	uint64_t retries;  /* 0xF8 answers retried */
+	uint64_t timeouts;
+	uint64_t errors;   /* exchanges that failed otherwise */
+	uint64_t drained;  /* stale IN reports thrown away */
+	uint64_t spi_bytes;
+};
+
+struct device {
+	struct transport *transport;
+	unsigned timeout_ms;   /* per exchange */
+	unsigned busy_retries; /* 0xF8 answers accepted before EBUSY */
+	bool use_cache;        /* false only for the benchmark's naive baseline */
+
+	/* What only the host changes, valid until an error or a reconnect. */
+	bool chip_valid;
+	struct mcp2210_chip_settings chip; /* gpio_value = latch, gpio_direction = directions */
+	bool spi_valid;
+	struct mcp2210_spi_settings spi;
+
+	struct device_stats stats;
+};
+
+#define DEVICE_DEFAULT_TIMEOUT_MS 1000
+#define DEVICE_DEFAULT_BUSY_RETRIES 50
+
+void device_init(struct device *d, struct transport *t, unsigned timeout_ms);
+/* Forget the cache (after an error, a power cycle, a reconnect). */
+void device_invalidate(struct device *d);
+
+/* One exchange with the echo byte checked: 0 (any status), or -ETIMEDOUT/-ENODEV/-EIO. */
+int device_exchange(struct device *d, const mcp2210_report req, mcp2210_report resp);
+/* One command to success: 0xF8 retried, other statuses as -errno (EBUSY, EACCES, EIO). */
+int device_command(struct device *d, const mcp2210_report req, mcp2210_report resp);
+
+/* At start: a chip left mid-transfer by an earlier host answers 0xF8 until 0x11. */
+int device_recover(struct device *d);
+
+int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs);
+int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss);
+/* Apply live chip settings with 0x21 (remember: it rewrites GPIO values and directions). */
+int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs);
+int device_set_spi_settings(struct device *d, const struct mcp2210_spi_settings *ss);
+
+/* Pin levels now, bit n = GPn (never cached). */
+int device_gpio_levels(struct device *d, uint16_t *levels);
+/* Drive a GPIO output: -EPERM unless the pin is a GPIO output. */
+int device_gpio_write(struct device *d, unsigned pin, bool level);
+/* Make a GPIO pin an input, or an output at a level set before the switch (glitch-free).
+ * -EPERM for a pin that is not a GPIO, or an output on GP8. */
+int device_gpio_direction(struct device *d, unsigned pin, bool output, bool level);
+
+/* One SPI transaction of n bytes with the current chip selects, mode and rate. Checks
+ * worker_job_cancelled(job) between exchanges: on cancel, or any failure mid-transaction, the
+ * transfer is aborted with 0x11 so the chip is ready for the next one. Returns n or -errno
+ * (-EINTR when cancelled). job may be NULL. */
+ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint8_t *tx, uint8_t *rx, size_t n);
+
+#endif

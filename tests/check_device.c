@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The worker's view of the chip on the emulated MCP2210: operations cost the protocol minimum
+ * of exchanges once the cache is warm, errors map to the errno a user sees, and a failure or
+ * a cancel never leaves the chip out of step.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "device.h"
+#include "emu/emu.h"
+#include "worker.h"
+
+struct rig {
+	struct emu *emu;
+	struct transport *t;
+	struct device dev;
+};
+
+static void rig_up(struct rig *r)
+{
+	struct emu_config cfg = { .frame_ns = EMU_DEFAULT_FRAME_NS };
+	struct mcp2210_chip_settings cs = { .gpio_direction = 0x1FF & ~(1u << 4) };
+
+	ck_assert_int_eq(emu_new(&cfg, &r->emu), 0);
+	ck_assert_int_eq(emu_attach_spec(r->emu, EMU_DEFAULT_PERIPHERALS), 0);
+	ck_assert_int_eq(transport_emu_new(r->emu, false, &r->t), 0);
+	device_init(&r->dev, r->t, 100);
+	cs.pin_function[1] = MCP2210_PIN_CS;
+	ck_assert_int_eq(device_recover(&r->dev), 0);
+	ck_assert_int_eq(device_set_chip_settings(&r->dev, &cs), 0);
+}
+
+static void rig_down(struct rig *r)
+{
+	transport_free(r->t);
+	emu_free(r->emu);
+}
+
+static uint64_t chip_exchanges(struct rig *r)
+{
+	struct emu_counters c;
+
+	emu_counters_get(r->emu, &c);
+	return c.exchanges;
+}
+
+/* With a warm cache a GPIO write and a GPIO read are one exchange each. */
+START_TEST(test_gpio_one_exchange)
+{
+	struct rig r;
+	uint16_t levels;
+	uint64_t before;
+
+	rig_up(&r);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_gpio_write(&r.dev, 4, true), 0);
+	ck_assert_uint_eq(chip_exchanges(&r) - before, 1);
+	ck_assert_uint_eq(emu_pin_levels(r.emu) >> 4 & 1, 1);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), 0);
+	ck_assert_uint_eq(chip_exchanges(&r) - before, 1);
+	ck_assert_uint_eq(levels >> 4 & 1, 1);
+	rig_down(&r);
+}
+END_TEST
+
+/* Writing an input or a chip select is refused like sysfs does, and changes nothing. */
+START_TEST(test_gpio_write_needs_output)
+{
+	struct rig r;
+
+	rig_up(&r);
+	emu_set_input(r.emu, 5, false);
+	ck_assert_int_eq(device_gpio_write(&r.dev, 5, true), -EPERM);
+	ck_assert_int_eq(device_gpio_write(&r.dev, 1, true), -EPERM);
+	ck_assert_int_eq(device_gpio_direction(&r.dev, 8, true, true), -EPERM);
+	ck_assert_uint_eq(emu_pin_levels(r.emu) >> 5 & 1, 0);
+	rig_down(&r);
+}
+END_TEST
+
+/* "high": the pin becomes an output already at 1. */
+START_TEST(test_gpio_direction_high)
+{
+	struct rig r;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_gpio_direction(&r.dev, 6, true, true), 0);
+	ck_assert_uint_eq(emu_pin_levels(r.emu) >> 6 & 1, 1);
+	ck_assert_int_eq(device_gpio_direction(&r.dev, 6, false, false), 0);
+	ck_assert_int_eq(device_gpio_write(&r.dev, 6, true), -EPERM);
+	rig_down(&r);
+}
+END_TEST
+
+/* SPI: ceil(N/60)+1 exchanges with unchanged settings, one more (0x40) when N changes. */
+START_TEST(test_spi_exchange_count)
+{
+	struct rig r;
+	uint8_t tx[1000], rx[1000];
+	struct mcp2210_spi_settings ss;
+	uint64_t before;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_spi_settings(&r.dev, &ss), 0);
+	ss.cs_active = 0x1FF & ~(1u << 1);
+	ss.bitrate = 12000000;
+	ck_assert_int_eq(device_set_spi_settings(&r.dev, &ss), 0);
+	for (size_t i = 0; i < sizeof(tx); i++)
+		tx[i] = (uint8_t)(i * 13);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), (ssize_t)sizeof(tx));
+	ck_assert_mem_eq(rx, tx, sizeof(tx));
+	ck_assert_uint_eq(chip_exchanges(&r) - before, 1 + 17 + 1);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), (ssize_t)sizeof(tx));
+	ck_assert_uint_eq(chip_exchanges(&r) - before, 17 + 1);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, 65536), -EFBIG);
+	rig_down(&r);
+}
+END_TEST
+
+/* No answer: -ETIMEDOUT, and the next operation works. A late answer is drained. */
+START_TEST(test_timeout_then_in_step)
+{
+	struct rig r;
+	uint16_t levels;
+
+	rig_up(&r);
+	emu_fault_arm(r.emu, EMU_FAULT_NO_ANSWER, 1);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), -ETIMEDOUT);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), 0);
+	/* the write's own exchange answers late: the chip acted, the caller hears ETIMEDOUT */
+	ck_assert_int_eq(device_chip_settings(&r.dev, &(struct mcp2210_chip_settings){ 0 }), 0);
+	emu_fault_arm(r.emu, EMU_FAULT_LATE_ANSWER, 1);
+	ck_assert_int_eq(device_gpio_write(&r.dev, 4, true), -ETIMEDOUT);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), 0);
+	ck_assert_uint_eq(levels >> 4 & 1, 1);
+	ck_assert_uint_ge(r.dev.stats.drained, 1);
+	rig_down(&r);
+}
+END_TEST
+
+/* A wrong echo or a garbled answer is EIO; the one after is right. */
+START_TEST(test_bad_answers_are_eio)
+{
+	struct rig r;
+	uint16_t levels;
+
+	rig_up(&r);
+	emu_fault_arm(r.emu, EMU_FAULT_WRONG_ECHO, 1);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), -EIO);
+	emu_fault_arm(r.emu, EMU_FAULT_CORRUPT, 1);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), -EIO);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), 0);
+	rig_down(&r);
+}
+END_TEST
+
+/* Busy a few times is retried unseen; busy beyond the bound is EBUSY. */
+START_TEST(test_busy_retried_then_ebusy)
+{
+	struct rig r;
+	uint16_t levels;
+
+	rig_up(&r);
+	emu_fault_arm(r.emu, EMU_FAULT_BUSY, 3);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), 0);
+	ck_assert_uint_eq(r.dev.stats.retries, 3);
+	emu_fault_arm(r.emu, EMU_FAULT_BUSY, DEVICE_DEFAULT_BUSY_RETRIES + 1);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), -EBUSY);
+	ck_assert_int_eq(device_gpio_levels(&r.dev, &levels), 0);
+	rig_down(&r);
+}
+END_TEST
+
+/* Unplugged mid-transaction: ENODEV at once. */
+START_TEST(test_unplug_is_enodev)
+{
+	struct rig r;
+	uint8_t tx[600] = { 0 }, rx[600];
+
+	rig_up(&r);
+	emu_fault_arm(r.emu, EMU_FAULT_DISCONNECT, 3);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), -ENODEV);
+	ck_assert_int_eq(device_gpio_write(&r.dev, 4, true), -ENODEV);
+	rig_down(&r);
+}
+END_TEST
+
+/* A chip a vanished host left mid-transfer is put right by device_recover(). */
+START_TEST(test_recover_stuck_chip)
+{
+	struct rig r;
+	uint8_t tx[100] = { 1, 2, 3 }, rx[100];
+	mcp2210_report req, resp;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, 4), 4);
+	ck_assert_int_eq(proto_encode_spi_transfer(req, tx, 2), 0);
+	ck_assert_int_eq(device_exchange(&r.dev, req, resp), 0); /* 2 of 4 bytes, then gone */
+	emu_host_vanished(r.emu);
+	device_invalidate(&r.dev);
+	ck_assert_int_eq(device_recover(&r.dev), 0);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, 4), 4);
+	ck_assert_mem_eq(rx, tx, 4);
+	rig_down(&r);
+}
+END_TEST
+
+/* A cancelled job stops its SPI transaction between exchanges, sends 0x11, and the next
+ * transaction is unaffected. */
+static int cancelled_spi_job(void *ctx, struct worker_job *job)
+{
+	struct rig *r = ctx;
+	static uint8_t tx[6000], rx[6000];
+
+	atomic_store(&job->cancel, true); /* as if the caller was interrupted at once */
+	return (int)device_spi_transfer(&r->dev, job, tx, rx, sizeof(tx));
+}
+
+START_TEST(test_cancel_aborts_transfer)
+{
+	struct rig r;
+	struct worker *w;
+	struct worker_job job = { .run = cancelled_spi_job };
+	uint8_t tx[8] = { 8, 7, 6, 5, 4, 3, 2, 1 }, rx[8];
+
+	rig_up(&r);
+	ck_assert_int_eq(worker_start(&r, 4, &w), 0);
+	ck_assert_int_eq(worker_call(w, &job, 5000), -EINTR);
+	worker_stop(w);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), (ssize_t)sizeof(tx));
+	ck_assert_mem_eq(rx, tx, sizeof(tx));
+	rig_down(&r);
+}
+END_TEST
+
+static Suite *device_suite(void)
+{
+	Suite *s = suite_create("device");
+	TCase *tc = tcase_create("operations");
+
+	tcase_add_test(tc, test_gpio_one_exchange);
+	tcase_add_test(tc, test_gpio_write_needs_output);
+	tcase_add_test(tc, test_gpio_direction_high);
+	tcase_add_test(tc, test_spi_exchange_count);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("failures");
+	tcase_add_test(tc, test_timeout_then_in_step);
+	tcase_add_test(tc, test_bad_answers_are_eio);
+	tcase_add_test(tc, test_busy_retried_then_ebusy);
+	tcase_add_test(tc, test_unplug_is_enodev);
+	tcase_add_test(tc, test_recover_stuck_chip);
+	tcase_add_test(tc, test_cancel_aborts_transfer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(device_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
