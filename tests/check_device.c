@@ -13,6 +13,7 @@
 #include "device.h"
 #include "emu/emu.h"
 #include "worker.h"
+#include "check_main.h"
 
 struct rig {
 	struct emu *emu;
@@ -261,13 +262,4 @@ static Suite *device_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(device_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(device_suite)

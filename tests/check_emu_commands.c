@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emu_fixture.h"
+#include "check_main.h"
 
 #define CS1 (1u << 1)
 #define TXN_LEN 120u      /* two full 0x42 chunks */
@@ -879,19 +880,4 @@ static Suite *suite_unknown(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite_status());
-	int failed;
-
-	srunner_add_suite(sr, suite_chip_settings());
-	srunner_add_suite(sr, suite_gpio());
-	srunner_add_suite(sr, suite_gp6());
-	srunner_add_suite(sr, suite_spi());
-	srunner_add_suite(sr, suite_eeprom());
-	srunner_add_suite(sr, suite_unknown());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(suite_status, suite_chip_settings, suite_gpio, suite_gp6, suite_spi, suite_eeprom, suite_unknown)

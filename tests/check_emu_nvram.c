@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "emu_fixture.h"
+#include "check_main.h"
 
 #define PASSWORD "s3cret!!"
 #define WRONG_PASSWORD "guess123"
@@ -944,18 +945,4 @@ static Suite *suite_access_state(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite_factory());
-	int failed;
-
-	srunner_add_suite(sr, suite_nvram());
-	srunner_add_suite(sr, suite_power_cycle());
-	srunner_add_suite(sr, suite_state_file());
-	srunner_add_suite(sr, suite_access());
-	srunner_add_suite(sr, suite_access_state());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(suite_factory, suite_nvram, suite_power_cycle, suite_state_file, suite_access, suite_access_state)

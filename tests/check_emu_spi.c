@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emu_fixture.h"
+#include "check_main.h"
 
 #define CS_FLASH 0
 #define CS_LOOP 1
@@ -514,13 +515,4 @@ static Suite *spi_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(spi_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(spi_suite)

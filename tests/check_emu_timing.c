@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emu_fixture.h"
+#include "check_main.h"
 
 #define FRAME EMU_DEFAULT_FRAME_NS
 
@@ -277,13 +278,4 @@ static Suite *timing_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(timing_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(timing_suite)

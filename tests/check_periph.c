@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "emu/periph.h"
+#include "check_main.h"
 
 #define BYTE_NS 8000ull /* one byte at 1 Mbit/s */
 
@@ -716,15 +717,4 @@ static Suite *suite_shiftreg(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite_loopback());
-	int failed;
-
-	srunner_add_suite(sr, suite_flash());
-	srunner_add_suite(sr, suite_shiftreg());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(suite_loopback, suite_flash, suite_shiftreg)

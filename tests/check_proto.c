@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "check_main.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SENTINEL 0xA5
@@ -1960,19 +1961,4 @@ static Suite *suite_utf8(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite_status());
-	int failed;
-
-	srunner_add_suite(sr, suite_encode());
-	srunner_add_suite(sr, suite_answer());
-	srunner_add_suite(sr, suite_decode());
-	srunner_add_suite(sr, suite_roundtrip());
-	srunner_add_suite(sr, suite_reject());
-	srunner_add_suite(sr, suite_utf8());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(suite_status, suite_encode, suite_answer, suite_decode, suite_roundtrip, suite_reject, suite_utf8)

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "worker.h"
+#include "check_main.h"
 
 /* The context every job sees: a gate a test can hold closed, and a log of job steps. */
 struct bench {
@@ -324,13 +325,4 @@ static Suite *worker_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(worker_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(worker_suite)
