@@ -30,22 +30,7 @@ static void teardown(void)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-/* Send a request whose leading bytes are head (the rest 0), get the answer. */
-static void raw(mcp2210_report resp, const uint8_t *head, size_t len)
-{
-	mcp2210_report req = { 0 };
-
-	memcpy(req, head, len);
-	fx_xchg(emu, req, resp);
-}
-
-#define RAW(resp, ...) raw(resp, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
-
-static void expect(const mcp2210_report resp, uint8_t cmd, uint8_t status)
-{
-	ck_assert_uint_eq(resp[0], cmd);
-	ck_assert_uint_eq(resp[1], status);
-}
+#define RAW(resp, ...) FX_RAW(emu, resp, __VA_ARGS__)
 
 static void get_status(struct mcp2210_chip_status *st)
 {
@@ -158,7 +143,7 @@ static void bus_release(bool gp7_level, uint8_t status)
 
 	proto_encode_request_bus_release(req, gp7_level);
 	fx_xchg(emu, req, resp);
-	expect(resp, MCP2210_CMD_REQUEST_BUS_RELEASE, status);
+	fx_expect(resp, MCP2210_CMD_REQUEST_BUS_RELEASE, status);
 }
 
 /* One 0x42 chunk of len bytes (pattern data); returns the engine status. */
@@ -207,7 +192,7 @@ START_TEST(test_status_factory_raw)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_GET_STATUS);
-	expect(resp, 0x10, 0x00);
+	fx_expect(resp, 0x10, 0x00);
 	ck_assert_uint_eq(resp[2], 0x01); /* no release request: inverted */
 	ck_assert_uint_eq(resp[3], 0x00);
 	ck_assert_uint_eq(resp[4], 0x00);
@@ -278,7 +263,7 @@ START_TEST(test_bus_release_idle_raw)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_REQUEST_BUS_RELEASE, 0x01);
-	expect(resp, 0x80, 0x00);
+	fx_expect(resp, 0x80, 0x00);
 	ck_assert_uint_eq(bus_owner(), MCP2210_BUS_OWNER_NONE);
 }
 END_TEST
@@ -292,7 +277,7 @@ START_TEST(test_cancel_then_new_transaction)
 	start_transaction();
 	ck_assert_uint_eq(emu_pin_levels(emu) & CS1, 0); /* CS1 asserted */
 	RAW(resp, MCP2210_CMD_CANCEL_SPI);
-	expect(resp, 0x11, 0x00);
+	fx_expect(resp, 0x11, 0x00);
 	ck_assert_uint_eq(resp[2], 0x01);
 	ck_assert_uint_eq(bus_owner(), MCP2210_BUS_OWNER_NONE);
 	ck_assert_uint_eq(emu_pin_levels(emu) & CS1, CS1); /* released */
@@ -328,7 +313,7 @@ START_TEST(test_chip_settings_factory_raw)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_GET_CHIP_SETTINGS);
-	expect(resp, 0x20, 0x00);
+	fx_expect(resp, 0x20, 0x00);
 	for (unsigned i = 4; i <= 12; i++)
 		ck_assert_uint_eq(resp[i], MCP2210_PIN_GPIO);
 	ck_assert_uint_eq(resp[14] & 0xFE, 0xFE); /* latch bits 9..15 read back set */
@@ -398,13 +383,13 @@ START_TEST(test_chip_settings_access_byte_not_live)
 	ck_assert_int_eq(proto_encode_set_chip_settings(req, &cs), 0);
 	req[18] = MCP2210_ACCESS_PASSWORD;
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x21, 0x00);
+	fx_expect(resp, 0x21, 0x00);
 	RAW(resp, MCP2210_CMD_GET_CHIP_SETTINGS);
 	ck_assert_uint_eq(resp[18], MCP2210_ACCESS_NONE);
 
 	emu_power_cycle(emu);
 	RAW(resp, MCP2210_CMD_WRITE_EEPROM, 0x00, 0x12);
-	expect(resp, 0x51, 0x00);
+	fx_expect(resp, 0x51, 0x00);
 }
 END_TEST
 
@@ -417,7 +402,7 @@ START_TEST(test_chip_settings_malformed)
 	ck_assert_int_eq(proto_encode_set_chip_settings(req, &cs), 0);
 	req[4 + 3] = 0x03; /* GP3: no such designation */
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x21, MCP2210_STATUS_UNKNOWN_COMMAND);
+	fx_expect(resp, 0x21, MCP2210_STATUS_UNKNOWN_COMMAND);
 	get_chip(&cs);
 	ck_assert_uint_eq(cs.pin_function[0], MCP2210_PIN_GPIO);
 	ck_assert_uint_eq(cs.pin_function[3], MCP2210_PIN_GPIO);
@@ -448,11 +433,11 @@ START_TEST(test_gpio_set_values_raw)
 	set_directions(0x1F0); /* GP0..GP3 outputs */
 	set_input(5, 1);
 	RAW(resp, MCP2210_CMD_SET_GPIO_VALUES, 0, 0, 0, 0xFF, 0x01);
-	expect(resp, 0x30, 0x00);
+	fx_expect(resp, 0x30, 0x00);
 	ck_assert_uint_eq(resp[4], 0x2F);        /* outputs high, GP5 driven high from outside */
 	ck_assert_uint_eq(resp[5] & 0x01, 0x00); /* GP8 input, outside level 0 */
 	RAW(resp, MCP2210_CMD_GET_GPIO_VALUES);
-	expect(resp, 0x31, 0x00);
+	fx_expect(resp, 0x31, 0x00);
 	ck_assert_uint_eq(resp[4], 0x2F);
 	ck_assert_uint_eq(resp[5] & 0x01, 0x00);
 }
@@ -484,9 +469,9 @@ START_TEST(test_gpio_directions_raw)
 	uint16_t inputs;
 
 	RAW(resp, MCP2210_CMD_SET_GPIO_DIRECTIONS, 0, 0, 0, 0x00, 0x00);
-	expect(resp, 0x32, 0x00);
+	fx_expect(resp, 0x32, 0x00);
 	RAW(resp, MCP2210_CMD_GET_GPIO_DIRECTIONS);
-	expect(resp, 0x33, 0x00);
+	fx_expect(resp, 0x33, 0x00);
 	ck_assert_uint_eq(resp[4], 0x00);
 	ck_assert_uint_eq(resp[5], 0xFF); /* GP8 input only; bits 9..15 read back set */
 	ck_assert_int_eq(proto_decode_get_gpio_directions(resp, &inputs), 0);
@@ -604,7 +589,7 @@ static void expect_count_raw(uint8_t arg, uint16_t count)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_GET_GP6_COUNT, arg);
-	expect(resp, 0x12, 0x00);
+	fx_expect(resp, 0x12, 0x00);
 	ck_assert_uint_eq(resp[4], count & 0xFF);
 	ck_assert_uint_eq(resp[5], count >> 8);
 }
@@ -660,7 +645,7 @@ START_TEST(test_spi_settings_factory_raw)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_GET_SPI_SETTINGS);
-	expect(resp, 0x41, 0x00);
+	fx_expect(resp, 0x41, 0x00);
 	ck_assert_uint_eq(resp[2], 0x11);
 	ck_assert_mem_eq(resp + 4, factory, sizeof(factory));
 }
@@ -685,7 +670,7 @@ START_TEST(test_spi_settings_echo_raw)
 	ck_assert_int_eq(proto_encode_set_spi_settings(req, &want), 0);
 	ck_assert_mem_eq(req + 4, bitrate_12m, sizeof(bitrate_12m));
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x40, 0x00);
+	fx_expect(resp, 0x40, 0x00);
 	ck_assert_mem_eq(resp + 4, req + 4, 17);
 	get_spi(&got);
 	ck_assert_uint_eq(got.bitrate, want.bitrate);
@@ -762,7 +747,7 @@ START_TEST(test_spi_external_master_raw)
 
 	emu_set_external_master(emu, true);
 	RAW(resp, MCP2210_CMD_SPI_TRANSFER, 4, 0, 0, 0x9F, 0, 0, 0);
-	expect(resp, 0x42, MCP2210_STATUS_BUS_NOT_AVAILABLE);
+	fx_expect(resp, 0x42, MCP2210_STATUS_BUS_NOT_AVAILABLE);
 	emu_set_external_master(emu, false);
 	ck_assert_int_eq(fx_spi_transfer(emu, tx, rx, sizeof(tx), NULL), (long)sizeof(tx));
 }
@@ -773,7 +758,7 @@ START_TEST(test_spi_transfer_too_long_raw)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_SPI_TRANSFER, MCP2210_SPI_CHUNK_MAX + 1);
-	expect(resp, 0x42, MCP2210_STATUS_UNKNOWN_COMMAND);
+	fx_expect(resp, 0x42, MCP2210_STATUS_UNKNOWN_COMMAND);
 	ck_assert_uint_eq(bus_owner(), MCP2210_BUS_OWNER_NONE);
 }
 END_TEST
@@ -801,7 +786,7 @@ static void expect_eeprom_raw(uint8_t addr, uint8_t value)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_READ_EEPROM, addr);
-	expect(resp, 0x50, 0x00);
+	fx_expect(resp, 0x50, 0x00);
 	ck_assert_uint_eq(resp[2], addr);
 	ck_assert_uint_eq(resp[3], value);
 }
@@ -811,7 +796,7 @@ static void write_eeprom_raw(uint8_t addr, uint8_t value, uint8_t status)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_WRITE_EEPROM, addr, value);
-	expect(resp, 0x51, status);
+	fx_expect(resp, 0x51, status);
 }
 
 START_TEST(test_eeprom_factory_raw)
@@ -865,7 +850,7 @@ START_TEST(test_unknown_command)
 	mcp2210_report resp;
 
 	RAW(resp, unknown_cmds[_i]);
-	expect(resp, unknown_cmds[_i], MCP2210_STATUS_UNKNOWN_COMMAND);
+	fx_expect(resp, unknown_cmds[_i], MCP2210_STATUS_UNKNOWN_COMMAND);
 }
 END_TEST
 

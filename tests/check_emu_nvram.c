@@ -69,21 +69,7 @@ static const struct mcp2210_usb_key test_key = {
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static void raw(mcp2210_report resp, const uint8_t *head, size_t len)
-{
-	mcp2210_report req = { 0 };
-
-	memcpy(req, head, len);
-	fx_xchg(emu, req, resp);
-}
-
-#define RAW(resp, ...) raw(resp, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
-
-static void expect(const mcp2210_report resp, uint8_t cmd, uint8_t status)
-{
-	ck_assert_uint_eq(resp[0], cmd);
-	ck_assert_uint_eq(resp[1], status);
-}
+#define RAW(resp, ...) FX_RAW(emu, resp, __VA_ARGS__)
 
 static void expect_zero(const mcp2210_report resp, unsigned from, unsigned to)
 {
@@ -106,7 +92,7 @@ static void get_nvram_raw(uint8_t sub, mcp2210_report resp)
 
 	ck_assert_int_eq(proto_encode_get_nvram(req, sub), 0);
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x61, 0x00);
+	fx_expect(resp, 0x61, 0x00);
 }
 
 static void make_string(struct mcp2210_usb_string *s, const char *utf8)
@@ -156,7 +142,7 @@ static void set_nvram(uint8_t sub)
 
 	build_set_nvram(sub, req);
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x60, 0x00);
+	fx_expect(resp, 0x60, 0x00);
 	ck_assert_uint_eq(resp[2], sub);
 }
 
@@ -422,7 +408,7 @@ START_TEST(test_nvram_set_answer_raw)
 
 	build_set_nvram(nvram_subs[_i], req);
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x60, 0x00);
+	fx_expect(resp, 0x60, 0x00);
 	ck_assert_uint_eq(resp[2], nvram_subs[_i]);
 }
 END_TEST
@@ -484,7 +470,7 @@ START_TEST(test_nvram_bad_sub_raw)
 	mcp2210_report resp;
 
 	RAW(resp, cmd, 0x99);
-	expect(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
+	fx_expect(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
 }
 END_TEST
 
@@ -561,7 +547,7 @@ START_TEST(test_power_cycle_resets_gp6_counter)
 	set_nvram(MCP2210_NVRAM_CHIP);
 	ck_assert_int_eq(proto_encode_set_chip_settings(req, &test_chip), 0);
 	fx_xchg(emu, req, resp);
-	expect(resp, 0x21, 0x00);
+	fx_expect(resp, 0x21, 0x00);
 	gp6_rising_edge();
 	gp6_rising_edge();
 	ck_assert_uint_eq(gp6_count(), 2);
@@ -872,7 +858,7 @@ START_TEST(test_password_unprotected_raw)
 	mcp2210_report resp;
 
 	RAW(resp, MCP2210_CMD_SEND_PASSWORD, 0, 0, 0, 'a', 'n', 'y', 't', 'h', 'i', 'n', 'g');
-	expect(resp, 0x70, 0x00);
+	fx_expect(resp, 0x70, 0x00);
 }
 END_TEST
 

@@ -38,6 +38,20 @@ void fx_xchg(struct emu *e, const mcp2210_report req, mcp2210_report resp)
 	ck_assert_uint_eq(resp[0], req[0]);
 }
 
+void fx_raw(struct emu *e, mcp2210_report resp, const uint8_t *head, size_t len)
+{
+	mcp2210_report req = { 0 };
+
+	memcpy(req, head, len);
+	fx_xchg(e, req, resp);
+}
+
+void fx_expect(const mcp2210_report resp, uint8_t cmd, uint8_t status)
+{
+	ck_assert_uint_eq(resp[0], cmd);
+	ck_assert_uint_eq(resp[1], status);
+}
+
 void fx_use_cs(struct emu *e, uint16_t cs_pins)
 {
 	struct mcp2210_chip_settings cs = { .gpio_direction = MCP2210_PIN_MASK };

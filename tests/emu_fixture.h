@@ -19,6 +19,13 @@ struct emu *fx_emu_new_with_state(char *path, size_t size);
 /* One exchange, IN submitted first; fails the test if the emulator does not answer. */
 void fx_xchg(struct emu *e, const mcp2210_report req, mcp2210_report resp);
 
+/* Send a request whose leading bytes are head (the rest 0) and get the answer. */
+void fx_raw(struct emu *e, mcp2210_report resp, const uint8_t *head, size_t len);
+#define FX_RAW(e, resp, ...) \
+	fx_raw(e, resp, (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
+/* The answer echoes cmd and carries status. */
+void fx_expect(const mcp2210_report resp, uint8_t cmd, uint8_t status);
+
 /* Designate pins (bit n = GPn) as chip selects, everything else GPIO input. */
 void fx_use_cs(struct emu *e, uint16_t cs_pins);
 /* Live SPI settings: bitrate, mode, chip selects active low on cs_pins, N bytes per transaction. */
