@@ -69,8 +69,12 @@ int emu_set_input(struct emu *e, unsigned pin, bool level);
  * external levels of inputs). */
 uint16_t emu_pin_levels(struct emu *e);
 
+/* The level last driven from outside on a pin. */
+bool emu_input_level(struct emu *e, unsigned pin);
+
 /* An external SPI master takes (true) or gives back (false) the bus: 0x42 then answers 0xF7. */
 void emu_set_external_master(struct emu *e, bool owns_bus);
+bool emu_external_master(struct emu *e);
 
 /* Attach a peripheral to chip-select line cs (0..7); the emulator owns it from then on, also
  * on error. 0, -EINVAL (bad line) or -EBUSY (line taken). It is selected while its CS pin is
@@ -80,6 +84,8 @@ int emu_attach(struct emu *e, unsigned cs, struct emu_periph *p);
  * flash, shiftreg. 0 or -EINVAL/-EBUSY/-ENOMEM; on error nothing from the spec is attached. */
 int emu_attach_spec(struct emu *e, const char *spec);
 struct emu_periph *emu_periph_at(struct emu *e, unsigned cs);
+/* The peripheral's describe() line under the emulator's lock; 0 when the line is free. */
+int emu_describe_periph(struct emu *e, unsigned cs, char *buf, size_t size);
 /* Chip selects the default demo and tests use: flash on CS0, loopback on CS1, shiftreg on CS2. */
 #define EMU_DEFAULT_PERIPHERALS "flash@0:loopback@1:shiftreg@2"
 

@@ -137,6 +137,26 @@ uint16_t emu_pin_levels(struct emu *e)
 	return levels;
 }
 
+bool emu_input_level(struct emu *e, unsigned pin)
+{
+	bool level;
+
+	pthread_mutex_lock(&e->lock);
+	level = pin < MCP2210_PIN_COUNT && (e->external >> pin & 1);
+	pthread_mutex_unlock(&e->lock);
+	return level;
+}
+
+bool emu_external_master(struct emu *e)
+{
+	bool owns;
+
+	pthread_mutex_lock(&e->lock);
+	owns = e->external_master;
+	pthread_mutex_unlock(&e->lock);
+	return owns;
+}
+
 void emu_set_external_master(struct emu *e, bool owns_bus)
 {
 	pthread_mutex_lock(&e->lock);
@@ -175,6 +195,19 @@ struct emu_periph *emu_periph_at(struct emu *e, unsigned cs)
 	p = e->periph[cs];
 	pthread_mutex_unlock(&e->lock);
 	return p;
+}
+
+int emu_describe_periph(struct emu *e, unsigned cs, char *buf, size_t size)
+{
+	int ret = 0;
+
+	if (cs >= EMU_CS_LINES)
+		return 0;
+	pthread_mutex_lock(&e->lock);
+	if (e->periph[cs])
+		ret = e->periph[cs]->ops->describe(e->periph[cs], e->now_ns, buf, size);
+	pthread_mutex_unlock(&e->lock);
+	return ret;
 }
 
 void emu_power_cycle(struct emu *e)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The file tree: a table of nodes, each with the operations behind it. Text attributes give
+ * show/store; binary files (spi/xfer, eeprom) give read/write. The FUSE layer (fs_ops.c) does
+ * the rest: inodes, attributes, offsets, one reply per request.
+ */
+#ifndef MCP2210FS_FS_H
+#define MCP2210FS_FS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "mount.h"
+#include "text.h"
+
+struct fs_node;
+
+/* Per open file. The lock serialises requests on the same open file. */
+struct fs_file {
+	const struct fs_node *node;
+	pthread_mutex_t lock;
+	bool writable, readable;
+	struct text text; /* the value read at offset 0, served to later offsets */
+	bool text_valid;
+	off_t write_end; /* multi-line files: where the next write must start */
+	uint8_t *rx; /* spi/xfer: bytes clocked in by the last write */
+	size_t rx_len, rx_off;
+};
+
+struct fs_node_ops {
+	int (*show)(struct mount *m, const struct fs_node *n, struct text *out);
+	/* value: what was written, without its one optional trailing newline */
+	int (*store)(struct mount *m, const struct fs_node *n, char *value);
+	ssize_t (*read)(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off);
+	ssize_t (*write)(struct mount *m, struct fs_file *f, const char *buf, size_t size, off_t off);
+	off_t size;     /* st_size; text attributes report TEXT_MAX */
+	/* store takes "key=value" lines; consecutive writes on one open file are each applied
+	 * as they come (shells' printf writes line by line) */
+	bool multiline;
+};
+
+struct fs_node {
+	char name[24];
+	unsigned parent; /* index of the parent directory; the root is its own parent */
+	mode_t mode;     /* S_IFDIR or S_IFREG with permission bits */
+	const struct fs_node_ops *ops;
+	int arg; /* e.g. the pin number of gpio/N/... */
+};
+
+#define FS_MAX_NODES 128
+
+struct fs_tree {
+	struct fs_node nodes[FS_MAX_NODES];
+	unsigned count;
+};
+
+/* The whole tree for this mount (emulator/ only on emulated ones). */
+int fs_tree_build(struct fs_tree *t, const struct mount *m);
+/* Child of dir by name, as an index, or -1. */
+int fs_tree_lookup(const struct fs_tree *t, unsigned dir, const char *name);
+
+/* Node operations, by file (fs_attr_*.c). */
+extern const struct fs_node_ops fs_info_ops, fs_status_ops, fs_stats_ops, fs_settings_ops, fs_eeprom_ops;
+extern const struct fs_node_ops fs_gpio_value_ops, fs_gpio_direction_ops, fs_gpio_function_ops, fs_gpio_edge_ops;
+extern const struct fs_node_ops fs_irq_count_ops, fs_irq_mode_ops;
+extern const struct fs_node_ops fs_spi_xfer_ops, fs_spi_bitrate_ops, fs_spi_mode_ops, fs_spi_cs_ops;
+extern const struct fs_node_ops fs_spi_cs_idle_ops, fs_spi_cs_active_ops;
+extern const struct fs_node_ops fs_spi_delay_cs_to_data_ops, fs_spi_delay_data_to_cs_ops, fs_spi_delay_between_bytes_ops;
+extern const struct fs_node_ops fs_nvram_settings_ops, fs_nvram_usb_ops, fs_nvram_access_ops, fs_nvram_unlock_ops;
+extern const struct fs_node_ops fs_emu_inputs_ops, fs_emu_power_cycle_ops, fs_emu_plugged_ops;
+extern const struct fs_node_ops fs_emu_external_master_ops, fs_emu_peripherals_ops, fs_emu_faults_ops;
+
+/* The libfuse low-level operations (fs_ops.c). */
+struct fuse_lowlevel_ops;
+extern const struct fuse_lowlevel_ops fs_lowlevel_ops;
+
+/* What fs_ops.c hands to the operations as userdata. */
+struct fs {
+	struct mount *mount;
+	struct fs_tree tree;
+};
+
+#endif

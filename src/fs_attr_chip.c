@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The chip as a whole: info, status, stats, settings and the user EEPROM.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "emu/emu.h"
+#include "fs.h"
+#include "settings_text.h"
+#include "worker.h"
+
+/* ---- info: identity only, no exchange --------------------------------------------------- */
+
+static int info_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct mcp2210_usb_string man, prod;
+	struct mcp2210_usb_key key;
+	char serial[32], man8[128], prod8[128];
+
+	(void)n;
+	emu_usb_identity(m->emu, &key, &man, &prod, serial);
+	if (proto_usb_string_to_utf8(&man, man8, sizeof(man8)) < 0)
+		man8[0] = '\0';
+	if (proto_usb_string_to_utf8(&prod, prod8, sizeof(prod8)) < 0)
+		prod8[0] = '\0';
+	text_printf(out, "vendor_id: %04x\nproduct_id: %04x\nmanufacturer: %s\nproduct: %s\nserial: %s\ntransport: %s\n",
+		    key.vid, key.pid, man8, prod8, serial, m->transport->ops->name);
+	return 0;
+}
+
+const struct fs_node_ops fs_info_ops = { .show = info_show, .size = TEXT_MAX };
+
+/* ---- status ------------------------------------------------------------------------------ */
+
+struct status_out {
+	struct mcp2210_chip_status st;
+	uint8_t access;
+};
+
+static int status_job(struct mount *m, void *arg)
+{
+	struct status_out *o = arg;
+	struct mcp2210_chip_settings cs = { 0 };
+	mcp2210_report req, resp;
+	int ret;
+
+	proto_encode_get_status(req);
+	ret = device_command(&m->dev, req, resp);
+	if (ret == 0)
+		ret = proto_decode_get_status(resp, &o->st);
+	if (ret == 0)
+		ret = device_chip_settings(&m->dev, &cs);
+	if (ret == 0)
+		o->access = cs.access;
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+static int status_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	static const char *const owners[] = { "none", "bridge", "external" };
+	struct status_out o = { 0 };
+	int ret;
+
+	(void)n;
+	if (m->emu && !emu_plugged(m->emu)) {
+		text_printf(out, "device: gone\n");
+		return 0;
+	}
+	ret = mount_run_shared(m, (uintptr_t)status_job, status_job, &o, sizeof(o));
+	if (ret < 0)
+		return ret;
+	text_printf(out, "device: present\nbus_owner: %s\nbus_release_request: %s\naccess: %s\n"
+			 "password_attempts: %u\npassword_guessed: %s\n",
+		    owners[o.st.bus_owner % 3], o.st.bus_release_pending ? "yes" : "no",
+		    o.access == MCP2210_ACCESS_LOCKED ? "locked" : o.access == MCP2210_ACCESS_PASSWORD ? "password" : "none",
+		    o.st.password_attempts, o.st.password_guessed ? "yes" : "no");
+	return 0;
+}
+
+const struct fs_node_ops fs_status_ops = { .show = status_show, .size = TEXT_MAX };
+
+/* ---- stats: the worker's counters, copied on its thread ---------------------------------- */
+
+static int stats_job(struct mount *m, void *arg)
+{
+	*(struct device_stats *)arg = m->dev.stats;
+	return 0;
+}
+
+static int stats_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct device_stats o = { 0 };
+	uint64_t runs, coalesced;
+	int ret;
+
+	(void)n;
+	ret = mount_run(m, stats_job, &o);
+	if (ret < 0)
+		return ret;
+	worker_counts(m->worker, &runs, &coalesced);
+	text_printf(out, "exchanges: %llu\nretries: %llu\ntimeouts: %llu\nerrors: %llu\ndrained: %llu\nspi_bytes: %llu\n"
+			 "jobs: %llu\ncoalesced: %llu\n",
+		    (unsigned long long)o.exchanges, (unsigned long long)o.retries,
+		    (unsigned long long)o.timeouts, (unsigned long long)o.errors,
+		    (unsigned long long)o.drained, (unsigned long long)o.spi_bytes, (unsigned long long)runs,
+		    (unsigned long long)coalesced);
+	return 0;
+}
+
+const struct fs_node_ops fs_stats_ops = { .show = stats_show, .size = TEXT_MAX };
+
+/* ---- settings ----------------------------------------------------------------------------- */
+
+static int live_settings(struct mount *m, struct settings *s)
+{
+	int ret = device_chip_settings(&m->dev, &s->chip);
+
+	return ret < 0 ? ret : device_spi_settings(&m->dev, &s->spi);
+}
+
+static int settings_get_job(struct mount *m, void *arg) { return live_settings(m, arg); }
+
+static int settings_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct settings s = { 0 };
+	int ret;
+
+	(void)n;
+	ret = mount_run(m, settings_get_job, &s);
+	if (ret == 0)
+		settings_format(&s, out);
+	return ret;
+}
+
+/* Parse on top of the live values and apply, in one job: nobody changes the chip between the
+ * read and the write, and nothing is sent unless every line is valid. */
+static int settings_set_job(struct mount *m, void *arg)
+{
+	struct settings cur, want;
+	int ret = live_settings(m, &cur);
+
+	if (ret < 0)
+		return ret;
+	want = cur;
+	if (settings_parse(arg, &want) < 0)
+		return -EINVAL;
+	if (memcmp(&want.chip, &cur.chip, sizeof(cur.chip)) != 0) {
+		ret = device_set_chip_settings(&m->dev, &want.chip);
+		if (ret < 0)
+			return ret;
+	}
+	if (memcmp(&want.spi, &cur.spi, sizeof(cur.spi)) != 0)
+		ret = device_set_spi_settings(&m->dev, &want.spi);
+	return ret;
+}
+
+static int settings_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	(void)n;
+	return mount_run(m, settings_set_job, value);
+}
+
+const struct fs_node_ops fs_settings_ops = { .show = settings_show, .store = settings_store, .size = TEXT_MAX, .multiline = true };
+
+/* ---- eeprom: 256 bytes, cached byte by byte once read or written ------------------------- */
+
+struct eeprom_io {
+	uint8_t *dst;       /* read into */
+	const uint8_t *src; /* or write from */
+	size_t off, len;
+};
+
+static int eeprom_job(struct mount *m, void *arg)
+{
+	struct eeprom_io *io = arg;
+	mcp2210_report req, resp;
+	int ret;
+
+	for (size_t i = 0; i < io->len; i++) {
+		uint8_t addr = (uint8_t)(io->off + i);
+
+		if (io->src) {
+			proto_encode_write_eeprom(req, addr, io->src[i]);
+			ret = device_command(&m->dev, req, resp);
+			if (ret == 0)
+				ret = proto_decode_write_eeprom(resp);
+			if (ret < 0)
+				return (ret == -EPROTO ? -EIO : ret);
+			m->eeprom[addr] = io->src[i];
+			m->eeprom_valid[addr] = true;
+			continue;
+		}
+		if (!m->eeprom_valid[addr]) {
+			proto_encode_read_eeprom(req, addr);
+			ret = device_command(&m->dev, req, resp);
+			if (ret == 0)
+				ret = proto_decode_read_eeprom(resp, addr, &m->eeprom[addr]);
+			if (ret < 0)
+				return (ret == -EPROTO ? -EIO : ret);
+			m->eeprom_valid[addr] = true;
+		}
+		io->dst[i] = m->eeprom[addr];
+	}
+	return 0;
+}
+
+static ssize_t eeprom_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off)
+{
+	struct eeprom_io io = { .dst = (uint8_t *)buf, .off = (size_t)off, .len = size };
+	int ret;
+
+	(void)f;
+	if (off < 0 || off >= MCP2210_EEPROM_SIZE)
+		return 0;
+	if (io.len > MCP2210_EEPROM_SIZE - io.off)
+		io.len = MCP2210_EEPROM_SIZE - io.off;
+	ret = mount_run(m, eeprom_job, &io);
+	return ret < 0 ? ret : (ssize_t)io.len;
+}
+
+static ssize_t eeprom_write(struct mount *m, struct fs_file *f, const char *buf, size_t size, off_t off)
+{
+	struct eeprom_io io = { .src = (const uint8_t *)buf, .off = (size_t)off, .len = size };
+	int ret;
+
+	(void)f;
+	if (off < 0 || off >= MCP2210_EEPROM_SIZE)
+		return size ? -EFBIG : 0;
+	if (io.len > MCP2210_EEPROM_SIZE - io.off)
+		io.len = MCP2210_EEPROM_SIZE - io.off;
+	ret = mount_run(m, eeprom_job, &io);
+	return ret < 0 ? ret : (ssize_t)io.len;
+}
+
+const struct fs_node_ops fs_eeprom_ops = { .read = eeprom_read, .write = eeprom_write, .size = MCP2210_EEPROM_SIZE };

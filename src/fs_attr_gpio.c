@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gpio/N/{value,direction,function,edge} and interrupt/{count,mode}, sysfs style.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fs.h"
+#include "settings_text.h"
+
+/* ---- value ------------------------------------------------------------------------------- */
+
+static int levels_job(struct mount *m, void *arg) { return device_gpio_levels(&m->dev, arg); }
+
+/* Pin levels change outside the host's control: never cached, but concurrent readers of any
+ * pin share one 0x31. */
+static int read_levels(struct mount *m, uint16_t *levels)
+{
+	return mount_run_shared(m, (uintptr_t)levels_job, levels_job, levels, sizeof(*levels));
+}
+
+static int value_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	uint16_t levels = 0;
+	int ret = read_levels(m, &levels);
+
+	if (ret == 0)
+		text_printf(out, "%u\n", (unsigned)(levels >> n->arg) & 1u);
+	return ret;
+}
+
+struct pin_write {
+	unsigned pin;
+	bool level, output;
+	bool keep_level; /* plain "out": drive what the latch already holds */
+};
+
+static int value_job(struct mount *m, void *arg)
+{
+	struct pin_write *w = arg;
+
+	return device_gpio_write(&m->dev, w->pin, w->level);
+}
+
+static int value_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	struct pin_write w = { .pin = (unsigned)n->arg };
+	unsigned long v;
+
+	if (text_uint(value, 0, 1, &v) < 0 || value[1])
+		return -EINVAL;
+	w.level = v;
+	return mount_run(m, value_job, &w);
+}
+
+const struct fs_node_ops fs_gpio_value_ops = { .show = value_show, .store = value_store, .size = TEXT_MAX };
+
+/* ---- direction --------------------------------------------------------------------------- */
+
+static int chip_job(struct mount *m, void *arg) { return device_chip_settings(&m->dev, arg); }
+
+static int direction_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct mcp2210_chip_settings cs = { 0 };
+	int ret = mount_run(m, chip_job, &cs);
+
+	if (ret == 0)
+		text_printf(out, "%s\n", (cs.gpio_direction >> n->arg) & 1 ? "in" : "out");
+	return ret;
+}
+
+static int direction_job(struct mount *m, void *arg)
+{
+	struct pin_write *w = arg;
+
+	if (w->keep_level) {
+		struct mcp2210_chip_settings cs;
+		int ret = device_chip_settings(&m->dev, &cs);
+
+		if (ret < 0)
+			return ret;
+		w->level = (cs.gpio_value >> w->pin) & 1;
+	}
+	return device_gpio_direction(&m->dev, w->pin, w->output, w->level);
+}
+
+static int direction_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	static const char *const names[] = { "in", "out", "low", "high" };
+	struct pin_write w = { .pin = (unsigned)n->arg };
+	int which = text_enum(value, names, 4);
+
+	if (which < 0)
+		return -EINVAL;
+	w.output = which != 0;
+	w.keep_level = which == 1;
+	w.level = which == 3;
+	return mount_run(m, direction_job, &w);
+}
+
+const struct fs_node_ops fs_gpio_direction_ops = { .show = direction_show, .store = direction_store, .size = TEXT_MAX };
+
+/* ---- function ---------------------------------------------------------------------------- */
+
+static int function_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct mcp2210_chip_settings cs = { 0 };
+	int ret = mount_run(m, chip_job, &cs);
+	const char *name;
+
+	if (ret < 0)
+		return ret;
+	name = settings_function_name((unsigned)n->arg, cs.pin_function[n->arg]);
+	text_printf(out, "%s\n", name ? name : "gpio");
+	return 0;
+}
+
+struct function_write {
+	unsigned pin;
+	uint8_t function;
+};
+
+/* 0x21 rewrites every pin's value and direction: send back the ones we know so that changing
+ * one pin's function moves nothing else. */
+static int function_job(struct mount *m, void *arg)
+{
+	struct function_write *w = arg;
+	struct mcp2210_chip_settings cs = { 0 };
+	int ret = device_chip_settings(&m->dev, &cs);
+
+	if (ret < 0 || cs.pin_function[w->pin] == w->function)
+		return ret;
+	cs.pin_function[w->pin] = w->function;
+	return device_set_chip_settings(&m->dev, &cs);
+}
+
+static int function_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	struct function_write w = { .pin = (unsigned)n->arg };
+	int f = settings_function_parse(w.pin, value);
+
+	if (f < 0)
+		return -EINVAL;
+	w.function = (uint8_t)f;
+	return mount_run(m, function_job, &w);
+}
+
+const struct fs_node_ops fs_gpio_function_ops = { .show = function_show, .store = function_store, .size = TEXT_MAX };
+
+/* ---- edge (for poll on value) ------------------------------------------------------------ */
+
+static const char *const edge_names[] = { "none", "rising", "falling", "both" };
+static _Atomic unsigned char pin_edge[MCP2210_PIN_COUNT];
+
+static int edge_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	(void)m;
+	text_printf(out, "%s\n", edge_names[atomic_load(&pin_edge[n->arg]) & 3]);
+	return 0;
+}
+
+static int edge_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	int e = text_enum(value, edge_names, 4);
+
+	(void)m;
+	if (e < 0)
+		return -EINVAL;
+	atomic_store(&pin_edge[n->arg], (unsigned char)e);
+	return 0;
+}
+
+const struct fs_node_ops fs_gpio_edge_ops = { .show = edge_show, .store = edge_store, .size = TEXT_MAX };
+
+/* ---- interrupt/count and interrupt/mode -------------------------------------------------- */
+
+struct count_io {
+	bool reset;
+	uint16_t count;
+};
+
+static int count_job(struct mount *m, void *arg)
+{
+	struct count_io *io = arg;
+	mcp2210_report req, resp;
+	int ret;
+
+	proto_encode_get_gp6_count(req, io->reset);
+	ret = device_command(&m->dev, req, resp);
+	if (ret == 0)
+		ret = proto_decode_get_gp6_count(resp, &io->count);
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+static int count_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct count_io io = { 0 };
+	int ret;
+
+	(void)n;
+	ret = mount_run_shared(m, (uintptr_t)count_job, count_job, &io, sizeof(io));
+	if (ret == 0)
+		text_printf(out, "%u\n", io.count);
+	return ret;
+}
+
+static int count_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	struct count_io io = { .reset = true };
+
+	(void)n;
+	if (strcmp(value, "0") != 0)
+		return -EINVAL;
+	return mount_run(m, count_job, &io);
+}
+
+const struct fs_node_ops fs_irq_count_ops = { .show = count_show, .store = count_store, .size = TEXT_MAX };
+
+static int irq_mode_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct mcp2210_chip_settings cs = { 0 };
+	int ret = mount_run(m, chip_job, &cs);
+
+	(void)n;
+	if (ret == 0)
+		text_printf(out, "%s\n", settings_irq_mode_names[cs.irq_mode % 5]);
+	return ret;
+}
+
+static int irq_mode_job(struct mount *m, void *arg)
+{
+	struct mcp2210_chip_settings cs = { 0 };
+	int ret = device_chip_settings(&m->dev, &cs);
+
+	if (ret < 0 || cs.irq_mode == *(uint8_t *)arg)
+		return ret;
+	cs.irq_mode = *(uint8_t *)arg;
+	return device_set_chip_settings(&m->dev, &cs);
+}
+
+static int irq_mode_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	int mode = text_enum(value, settings_irq_mode_names, 5);
+	uint8_t v = (uint8_t)mode;
+
+	(void)n;
+	if (mode < 0)
+		return -EINVAL;
+	return mount_run(m, irq_mode_job, &v);
+}
+
+const struct fs_node_ops fs_irq_mode_ops = { .show = irq_mode_show, .store = irq_mode_store, .size = TEXT_MAX };

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nvram/: the chip's power-up settings, USB identity and access control. Writes wear the
+ * chip's flash, so the tree makes these files writable only with -o nvram=rw; a protected chip
+ * is unlocked with the password from -o password_file before each write.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fs.h"
+#include "settings_text.h"
+
+static int nvram_get(struct mount *m, uint8_t sub, mcp2210_report resp)
+{
+	mcp2210_report req;
+	int ret = proto_encode_get_nvram(req, sub);
+
+	return ret < 0 ? ret : device_command(&m->dev, req, resp);
+}
+
+static int nvram_settings_get(struct mount *m, struct settings *s)
+{
+	mcp2210_report resp;
+	int ret = nvram_get(m, MCP2210_NVRAM_CHIP, resp);
+
+	if (ret == 0)
+		ret = proto_decode_get_nvram_chip(resp, &s->chip);
+	if (ret == 0)
+		ret = nvram_get(m, MCP2210_NVRAM_SPI, resp);
+	if (ret == 0)
+		ret = proto_decode_get_nvram_spi(resp, &s->spi);
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+/* Give the password if the chip wants one and we have it; the chip's own answer to the write
+ * decides the rest (0xFB -> EACCES). */
+static int unlock_if_needed(struct mount *m, const struct mcp2210_chip_settings *nv)
+{
+	mcp2210_report req, resp;
+	int ret;
+
+	if (nv->access != MCP2210_ACCESS_PASSWORD || !m->have_password)
+		return 0;
+	proto_encode_send_password(req, m->password);
+	ret = device_command(&m->dev, req, resp);
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+static int nvram_set(struct mount *m, mcp2210_report req, uint8_t sub)
+{
+	mcp2210_report resp;
+	int ret = device_command(&m->dev, req, resp);
+
+	if (ret == 0)
+		ret = proto_decode_set_nvram(resp, sub);
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+/* Write the chip block keeping access control as it is (and its password). */
+static int write_chip_block(struct mount *m, struct mcp2210_chip_settings *cs)
+{
+	mcp2210_report req;
+	int ret;
+
+	if (cs->access == MCP2210_ACCESS_PASSWORD) {
+		if (!m->have_password)
+			return -EACCES;
+		memcpy(cs->password, m->password, MCP2210_PASSWORD_LEN);
+	}
+	ret = proto_encode_set_nvram_chip(req, cs);
+	return ret < 0 ? ret : nvram_set(m, req, MCP2210_NVRAM_CHIP);
+}
+
+/* ---- nvram/settings ---------------------------------------------------------------------- */
+
+static int nv_settings_get_job(struct mount *m, void *arg) { return nvram_settings_get(m, arg); }
+
+static int nv_settings_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct settings s = { 0 };
+	int ret;
+
+	(void)n;
+	ret = mount_run(m, nv_settings_get_job, &s);
+	if (ret == 0)
+		settings_format(&s, out);
+	return ret;
+}
+
+static int nv_settings_set_job(struct mount *m, void *arg)
+{
+	struct settings cur, want;
+	int ret = nvram_settings_get(m, &cur);
+
+	if (ret < 0)
+		return ret;
+	want = cur;
+	if (settings_parse(arg, &want) < 0)
+		return -EINVAL;
+	ret = unlock_if_needed(m, &cur.chip);
+	if (ret == 0 && memcmp(&want.chip, &cur.chip, sizeof(cur.chip)) != 0)
+		ret = write_chip_block(m, &want.chip);
+	if (ret == 0 && memcmp(&want.spi, &cur.spi, sizeof(cur.spi)) != 0) {
+		mcp2210_report req;
+
+		ret = proto_encode_set_nvram_spi(req, &want.spi);
+		if (ret == 0)
+			ret = nvram_set(m, req, MCP2210_NVRAM_SPI);
+	}
+	return ret;
+}
+
+static int nv_settings_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	(void)n;
+	return mount_run(m, nv_settings_set_job, value);
+}
+
+const struct fs_node_ops fs_nvram_settings_ops = { .show = nv_settings_show, .store = nv_settings_store, .size = TEXT_MAX, .multiline = true };
+
+/* ---- nvram/usb --------------------------------------------------------------------------- */
+
+struct usb_block {
+	struct mcp2210_usb_key key;
+	struct mcp2210_usb_string manufacturer, product;
+};
+
+static int usb_get(struct mount *m, struct usb_block *u)
+{
+	mcp2210_report resp;
+	int ret = nvram_get(m, MCP2210_NVRAM_USB_KEY, resp);
+
+	if (ret == 0)
+		ret = proto_decode_get_nvram_usb_key(resp, &u->key);
+	if (ret == 0)
+		ret = nvram_get(m, MCP2210_NVRAM_MANUFACTURER, resp);
+	if (ret == 0)
+		ret = proto_decode_get_nvram_string(resp, MCP2210_NVRAM_MANUFACTURER, &u->manufacturer);
+	if (ret == 0)
+		ret = nvram_get(m, MCP2210_NVRAM_PRODUCT, resp);
+	if (ret == 0)
+		ret = proto_decode_get_nvram_string(resp, MCP2210_NVRAM_PRODUCT, &u->product);
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+static int usb_get_job(struct mount *m, void *arg) { return usb_get(m, arg); }
+
+static int usb_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	char man[128], prod[128];
+	struct usb_block u = { 0 };
+	int ret;
+
+	(void)n;
+	ret = mount_run(m, usb_get_job, &u);
+	if (ret < 0)
+		return ret;
+	if (proto_usb_string_to_utf8(&u.manufacturer, man, sizeof(man)) < 0 ||
+	    proto_usb_string_to_utf8(&u.product, prod, sizeof(prod)) < 0)
+		return -EIO;
+	text_printf(out, "vid=0x%04x\npid=0x%04x\npower=%s\nremote_wakeup=%d\ncurrent_ma=%u\nmanufacturer=%s\nproduct=%s\n",
+		    u.key.vid, u.key.pid, u.key.power & MCP2210_POWER_SELF ? "self" : "bus",
+		    u.key.power & MCP2210_POWER_REMOTE_WAKEUP ? 1 : 0, u.key.current_2ma * 2u, man, prod);
+	return 0;
+}
+
+static int usb_pair(void *ctx, const char *key, const char *value)
+{
+	struct usb_block *u = ctx;
+	unsigned long v;
+
+	if (strcmp(key, "vid") == 0 || strcmp(key, "pid") == 0) {
+		if (text_uint(value, 0, 0xFFFF, &v) < 0)
+			return -EINVAL;
+		*(key[0] == 'v' ? &u->key.vid : &u->key.pid) = (uint16_t)v;
+	} else if (strcmp(key, "power") == 0) {
+		static const char *const names[] = { "bus", "self" };
+		int p = text_enum(value, names, 2);
+
+		if (p < 0)
+			return -EINVAL;
+		u->key.power = (uint8_t)((u->key.power & MCP2210_POWER_REMOTE_WAKEUP) |
+					 (p ? MCP2210_POWER_SELF : MCP2210_POWER_BUS));
+	} else if (strcmp(key, "remote_wakeup") == 0) {
+		if (text_uint(value, 0, 1, &v) < 0)
+			return -EINVAL;
+		u->key.power = (uint8_t)((u->key.power & ~MCP2210_POWER_REMOTE_WAKEUP) | (v ? MCP2210_POWER_REMOTE_WAKEUP : 0));
+	} else if (strcmp(key, "current_ma") == 0) {
+		if (text_uint(value, 2, 510, &v) < 0 || v % 2)
+			return -EINVAL;
+		u->key.current_2ma = (uint8_t)(v / 2);
+	} else if (strcmp(key, "manufacturer") == 0) {
+		return proto_usb_string_from_utf8(&u->manufacturer, value) < 0 ? -EINVAL : 0;
+	} else if (strcmp(key, "product") == 0) {
+		return proto_usb_string_from_utf8(&u->product, value) < 0 ? -EINVAL : 0;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int usb_set_job(struct mount *m, void *arg)
+{
+	struct usb_block cur, want;
+	struct settings nv = { 0 };
+	mcp2210_report req;
+	int ret = usb_get(m, &cur);
+
+	if (ret == 0)
+		ret = nvram_settings_get(m, &nv);
+	if (ret < 0)
+		return ret;
+	want = cur;
+	if (text_each_pair(arg, usb_pair, &want) < 0)
+		return -EINVAL;
+	ret = unlock_if_needed(m, &nv.chip);
+	if (ret == 0 && memcmp(&want.key, &cur.key, sizeof(cur.key)) != 0) {
+		ret = proto_encode_set_nvram_usb_key(req, &want.key);
+		if (ret == 0)
+			ret = nvram_set(m, req, MCP2210_NVRAM_USB_KEY);
+	}
+	if (ret == 0 && memcmp(&want.manufacturer, &cur.manufacturer, sizeof(cur.manufacturer)) != 0) {
+		ret = proto_encode_set_nvram_string(req, MCP2210_NVRAM_MANUFACTURER, &want.manufacturer);
+		if (ret == 0)
+			ret = nvram_set(m, req, MCP2210_NVRAM_MANUFACTURER);
+	}
+	if (ret == 0 && memcmp(&want.product, &cur.product, sizeof(cur.product)) != 0) {
+		ret = proto_encode_set_nvram_string(req, MCP2210_NVRAM_PRODUCT, &want.product);
+		if (ret == 0)
+			ret = nvram_set(m, req, MCP2210_NVRAM_PRODUCT);
+	}
+	return ret;
+}
+
+static int usb_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	(void)n;
+	return mount_run(m, usb_set_job, value);
+}
+
+const struct fs_node_ops fs_nvram_usb_ops = { .show = usb_show, .store = usb_store, .size = TEXT_MAX, .multiline = true };
+
+/* ---- nvram/access and nvram/unlock ------------------------------------------------------- */
+
+static const char *const access_names[] = { "none", "password", "locked" };
+static const uint8_t access_values[] = { MCP2210_ACCESS_NONE, MCP2210_ACCESS_PASSWORD, MCP2210_ACCESS_LOCKED };
+
+static int access_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct settings s = { 0 };
+	int ret;
+
+	(void)n;
+	ret = mount_run(m, nv_settings_get_job, &s);
+	if (ret == 0)
+		text_printf(out, "%s\n", s.chip.access == MCP2210_ACCESS_LOCKED ? "locked"
+					 : s.chip.access == MCP2210_ACCESS_PASSWORD ? "password" : "none");
+	return ret;
+}
+
+static int access_job(struct mount *m, void *arg)
+{
+	struct settings cur = { 0 };
+	int ret = nvram_settings_get(m, &cur);
+
+	if (ret == 0)
+		ret = unlock_if_needed(m, &cur.chip);
+	if (ret < 0 || cur.chip.access == *(uint8_t *)arg)
+		return ret;
+	cur.chip.access = *(uint8_t *)arg;
+	return write_chip_block(m, &cur.chip);
+}
+
+static int access_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	int which = text_enum(value, access_names, 3);
+	uint8_t access;
+
+	(void)n;
+	if (which < 0)
+		return -EINVAL;
+	if ((which == 1 && !m->have_password) || (which == 2 && !m->opt.allow_permanent_lock))
+		return -EPERM;
+	access = access_values[which];
+	return mount_run(m, access_job, &access);
+}
+
+const struct fs_node_ops fs_nvram_access_ops = { .show = access_show, .store = access_store, .size = TEXT_MAX };
+
+static int unlock_job(struct mount *m, void *arg)
+{
+	mcp2210_report req, resp;
+	int ret;
+
+	proto_encode_send_password(req, arg);
+	ret = device_command(&m->dev, req, resp);
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+static int unlock_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	char password[MCP2210_PASSWORD_LEN];
+
+	(void)n;
+	if (strlen(value) != MCP2210_PASSWORD_LEN)
+		return -EINVAL;
+	memcpy(password, value, sizeof(password));
+	return mount_run(m, unlock_job, password);
+}
+
+const struct fs_node_ops fs_nvram_unlock_ops = { .store = unlock_store, .size = TEXT_MAX };

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * spi/: the transfer file and the SPI transfer settings, each a read-modify-write of the live
+ * settings in one job (0x40 is sent only when something changes).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "log.h"
+#include "settings_text.h"
+
+/* ---- xfer -------------------------------------------------------------------------------- */
+
+struct xfer {
+	const uint8_t *tx;
+	uint8_t *rx;
+	size_t n;
+};
+
+static int xfer_job(struct mount *m, void *arg)
+{
+	struct xfer *x = arg;
+	ssize_t ret = device_spi_transfer(&m->dev, m->current_job, x->tx, x->rx, x->n);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+/* Long enough for the slowest legal transaction: 65535 bytes at 1500 bit/s plus the delays
+ * is about 6 minutes; every exchange within it still has its own timeout. */
+#define XFER_DEADLINE_MS (10u * 60u * 1000u)
+
+static ssize_t xfer_write(struct mount *m, struct fs_file *f, const char *buf, size_t size, off_t off)
+{
+	struct xfer x = { (const uint8_t *)buf, NULL, size };
+	int ret;
+
+	(void)off;
+	if (size > MCP2210_SPI_TRANSACTION_MAX)
+		return -EFBIG;
+	free(f->rx);
+	f->rx = NULL;
+	f->rx_len = f->rx_off = 0;
+	if (size == 0)
+		return 0;
+	x.rx = malloc(size);
+	if (!x.rx)
+		return -ENOMEM;
+	ret = mount_run_for(m, xfer_job, &x, XFER_DEADLINE_MS);
+	if (ret < 0) {
+		free(x.rx);
+		return ret;
+	}
+	if (f->readable) { /* opened write-only: the received bytes are dropped */
+		f->rx = x.rx;
+		f->rx_len = size;
+	} else {
+		free(x.rx);
+	}
+	return (ssize_t)size;
+}
+
+static ssize_t xfer_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off)
+{
+	(void)m;
+	(void)off;
+	if (size > f->rx_len - f->rx_off)
+		size = f->rx_len - f->rx_off;
+	memcpy(buf, f->rx + f->rx_off, size);
+	f->rx_off += size;
+	return (ssize_t)size;
+}
+
+const struct fs_node_ops fs_spi_xfer_ops = { .read = xfer_read, .write = xfer_write, .size = 0 };
+
+/* ---- settings attributes ----------------------------------------------------------------- */
+
+enum spi_field { F_BITRATE, F_MODE, F_CS, F_CS_IDLE, F_CS_ACTIVE, F_DELAY_CS_DATA, F_DELAY_DATA_CS, F_DELAY_BYTES };
+
+static int spi_get_job(struct mount *m, void *arg) { return device_spi_settings(&m->dev, arg); }
+
+static void show_cs(const struct mcp2210_spi_settings *ss, struct text *out)
+{
+	uint16_t diff = (ss->cs_idle ^ ss->cs_active) & 0xFF;
+	bool first = true;
+
+	for (unsigned cs = 0; cs < 8; cs++) {
+		if (diff >> cs & 1) {
+			text_printf(out, "%s%u", first ? "" : ",", cs);
+			first = false;
+		}
+	}
+	text_printf(out, "%s\n", first ? "none" : "");
+}
+
+static int spi_show(struct mount *m, enum spi_field field, struct text *out)
+{
+	struct mcp2210_spi_settings ss = { 0 };
+	int ret = mount_run(m, spi_get_job, &ss);
+
+	if (ret < 0)
+		return ret;
+	switch (field) {
+	case F_BITRATE:
+		text_printf(out, "%u\n", (unsigned)ss.bitrate);
+		break;
+	case F_MODE:
+		text_printf(out, "%u\n", ss.mode);
+		break;
+	case F_CS:
+		show_cs(&ss, out);
+		break;
+	case F_CS_IDLE:
+		text_printf(out, "0x%03x\n", ss.cs_idle & MCP2210_PIN_MASK);
+		break;
+	case F_CS_ACTIVE:
+		text_printf(out, "0x%03x\n", ss.cs_active & MCP2210_PIN_MASK);
+		break;
+	case F_DELAY_CS_DATA:
+		text_printf(out, "%u\n", ss.delay_cs_to_data * 100u);
+		break;
+	case F_DELAY_DATA_CS:
+		text_printf(out, "%u\n", ss.delay_data_to_cs * 100u);
+		break;
+	case F_DELAY_BYTES:
+		text_printf(out, "%u\n", ss.delay_between_bytes * 100u);
+		break;
+	}
+	return 0;
+}
+
+/* "0,3" or "none" -> mask of CS0..CS7 */
+static int parse_cs_list(char *s, uint16_t *mask)
+{
+	char *save = NULL;
+
+	*mask = 0;
+	if (strcmp(s, "none") == 0)
+		return 0;
+	for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long cs;
+
+		if (text_uint(tok, 0, 7, &cs) < 0)
+			return -EINVAL;
+		*mask |= (uint16_t)(1u << cs);
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+/* Fold the written value into the settings; -EINVAL if it is not valid for the field. */
+static int spi_parse(enum spi_field field, char *value, struct mcp2210_spi_settings *ss)
+{
+	unsigned long v;
+	uint16_t mask;
+
+	switch (field) {
+	case F_BITRATE:
+		if (text_uint(value, MCP2210_BITRATE_MIN, MCP2210_BITRATE_MAX, &v) < 0)
+			return -EINVAL;
+		ss->bitrate = (uint32_t)v;
+		return 0;
+	case F_MODE:
+		if (text_uint(value, 0, 3, &v) < 0)
+			return -EINVAL;
+		ss->mode = (uint8_t)v;
+		return 0;
+	case F_CS:
+		if (strchr(value, ' ') || value[strlen(value) - 1] == ',' || parse_cs_list(value, &mask) < 0)
+			return -EINVAL;
+		ss->cs_idle = MCP2210_PIN_MASK;
+		ss->cs_active = (uint16_t)(MCP2210_PIN_MASK & ~mask);
+		return 0;
+	case F_CS_IDLE:
+	case F_CS_ACTIVE:
+		if (text_uint(value, 0, MCP2210_PIN_MASK, &v) < 0)
+			return -EINVAL;
+		*(field == F_CS_IDLE ? &ss->cs_idle : &ss->cs_active) = (uint16_t)v;
+		return 0;
+	case F_DELAY_CS_DATA:
+		return settings_delay_parse(value, &ss->delay_cs_to_data);
+	case F_DELAY_DATA_CS:
+		return settings_delay_parse(value, &ss->delay_data_to_cs);
+	case F_DELAY_BYTES:
+		return settings_delay_parse(value, &ss->delay_between_bytes);
+	}
+	return -EINVAL;
+}
+
+struct spi_store {
+	enum spi_field field;
+	char *value;
+};
+
+static int spi_set_job(struct mount *m, void *arg)
+{
+	struct spi_store *st = arg;
+	struct mcp2210_spi_settings cur, want;
+	int ret = device_spi_settings(&m->dev, &cur);
+
+	if (ret < 0)
+		return ret;
+	want = cur;
+	if (spi_parse(st->field, st->value, &want) < 0)
+		return -EINVAL;
+	if (memcmp(&want, &cur, sizeof(cur)) == 0)
+		return 0;
+	return device_set_spi_settings(&m->dev, &want);
+}
+
+static int spi_store(struct mount *m, enum spi_field field, char *value)
+{
+	struct spi_store st = { field, value };
+
+	return mount_run(m, spi_set_job, &st);
+}
+
+#define SPI_ATTR(name, field)                                                                      \
+	static int name##_show(struct mount *m, const struct fs_node *n, struct text *out)         \
+	{                                                                                          \
+		(void)n;                                                                           \
+		return spi_show(m, field, out);                                                    \
+	}                                                                                          \
+	static int name##_store(struct mount *m, const struct fs_node *n, char *value)             \
+	{                                                                                          \
+		(void)n;                                                                           \
+		return spi_store(m, field, value);                                                 \
+	}                                                                                          \
+	const struct fs_node_ops fs_spi_##name##_ops = { .show = name##_show, .store = name##_store, .size = TEXT_MAX }
+
+SPI_ATTR(bitrate, F_BITRATE);
+SPI_ATTR(mode, F_MODE);
+SPI_ATTR(cs, F_CS);
+SPI_ATTR(cs_idle, F_CS_IDLE);
+SPI_ATTR(cs_active, F_CS_ACTIVE);
+SPI_ATTR(delay_cs_to_data, F_DELAY_CS_DATA);
+SPI_ATTR(delay_data_to_cs, F_DELAY_DATA_CS);
+SPI_ATTR(delay_between_bytes, F_DELAY_BYTES);

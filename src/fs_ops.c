@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libfuse low-level operations over the node table: lookup, attributes, directory listing,
+ * open/read/write/release with sysfs-style text attributes. Every operation replies exactly
+ * once. Files are opened direct_io: nothing is cached by the kernel, sizes do not matter, and
+ * each write(2) arrives as one request.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "fs.h"
+#include "log.h"
+
+static struct fs *fs_of(fuse_req_t req) { return fuse_req_userdata(req); }
+
+static const struct fs_node *node_of(struct fs *fs, fuse_ino_t ino)
+{
+	return ino >= 1 && ino <= fs->tree.count ? &fs->tree.nodes[ino - 1] : NULL;
+}
+
+static void fill_stat(const struct fs *fs, const struct fs_node *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = (ino_t)(n - fs->tree.nodes) + 1;
+	st->st_mode = n->mode;
+	st->st_nlink = S_ISDIR(n->mode) ? 2 : 1;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_size = n->ops ? n->ops->size : 0;
+	st->st_blksize = 4096;
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* A 65535-byte SPI frame must reach us as one write. */
+	if (conn->max_write < 65536)
+		conn->max_write = 65536;
+	conn->want &= ~(unsigned)FUSE_CAP_ASYNC_READ;
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param e = { 0 };
+	int idx = fs_tree_lookup(&fs->tree, (unsigned)(parent - 1), name);
+
+	if (idx < 0) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	e.ino = (fuse_ino_t)idx + 1;
+	e.attr_timeout = 3600;
+	e.entry_timeout = 3600;
+	fill_stat(fs, &fs->tree.nodes[idx], &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	const struct fs_node *n = node_of(fs, ino);
+	struct stat st;
+
+	(void)fi;
+	if (!n) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fill_stat(fs, n, &st);
+	fuse_reply_attr(req, &st, 3600);
+}
+
+/* Truncation comes with `echo x > file` (O_TRUNC): nothing to truncate, accept it. Other
+ * changes (mode, owner, times) are refused. */
+static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	const struct fs_node *n = node_of(fs, ino);
+	struct stat st;
+
+	(void)attr;
+	(void)fi;
+	if (!n) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+		       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	fill_stat(fs, n, &st);
+	fuse_reply_attr(req, &st, 3600);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	const struct fs_node *dir = node_of(fs, ino);
+	char *buf;
+	size_t used = 0;
+
+	(void)fi;
+	if (!dir || !S_ISDIR(dir->mode)) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Offsets: 1 ".", 2 "..", then 3 + node index. */
+	for (off_t i = off; i < (off_t)fs->tree.count + 3; i++) {
+		const struct fs_node *n;
+		const char *name;
+		struct stat st;
+		size_t len;
+
+		if (i == 0 || i == 1) {
+			n = i == 0 ? dir : &fs->tree.nodes[dir->parent];
+			name = i == 0 ? "." : "..";
+		} else if (i == 2) {
+			continue;
+		} else {
+			n = &fs->tree.nodes[i - 3];
+			if (i - 3 == 0 || n->parent != (unsigned)(dir - fs->tree.nodes))
+				continue;
+			name = n->name;
+		}
+		fill_stat(fs, n, &st);
+		len = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	const struct fs_node *n = node_of(fs, ino);
+	struct fs_file *f;
+	int acc = fi->flags & O_ACCMODE;
+
+	if (!n || S_ISDIR(n->mode)) {
+		fuse_reply_err(req, n ? EISDIR : ENOENT);
+		return;
+	}
+	/* The tree's modes are the policy even for root (nvram read-only without -o nvram=rw). */
+	if ((acc != O_RDONLY && !(n->mode & 0222)) || (acc != O_WRONLY && !(n->mode & 0444))) {
+		fuse_reply_err(req, (acc != O_RDONLY && !(n->mode & 0222) && n->parent &&
+				     strcmp(fs->tree.nodes[n->parent].name, "nvram") == 0) ? EROFS : EACCES);
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	f->node = n;
+	f->readable = acc != O_WRONLY;
+	f->writable = acc != O_RDONLY;
+	pthread_mutex_init(&f->lock, NULL);
+	fi->fh = (uintptr_t)f;
+	fi->direct_io = 1;
+	fi->nonseekable = 0;
+	if (fuse_reply_open(req, fi) == -ENOENT) { /* the caller went away: nobody will release it */
+		pthread_mutex_destroy(&f->lock);
+		free(f);
+	}
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (f) {
+		pthread_mutex_destroy(&f->lock);
+		free(f->rx);
+		free(f);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/* Text attribute read: the value is produced at offset 0 and served from the file for later
+ * offsets, like sysfs. */
+static ssize_t text_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off)
+{
+	if (off == 0 || !f->text_valid) {
+		int ret;
+
+		text_init(&f->text);
+		f->text_valid = false;
+		ret = f->node->ops->show(m, f->node, &f->text);
+		if (ret < 0)
+			return ret;
+		if (f->text.overflow)
+			return -EIO;
+		f->text_valid = true;
+	}
+	if ((size_t)off >= f->text.len)
+		return 0;
+	if (size > f->text.len - (size_t)off)
+		size = f->text.len - (size_t)off;
+	memcpy(buf, f->text.buf + off, size);
+	return (ssize_t)size;
+}
+
+static ssize_t text_write(struct mount *m, struct fs_file *f, const char *data, size_t size, off_t off)
+{
+	bool multiline = f->node->ops->multiline;
+	char value[TEXT_MAX];
+	int ret;
+
+	if (off != (multiline ? f->write_end : 0) || text_value(data, size, multiline, value, sizeof(value)) < 0)
+		return -EINVAL;
+	ret = f->node->ops->store(m, f->node, value);
+	if (ret < 0)
+		return ret;
+	f->write_end += (off_t)size;
+	return (ssize_t)size;
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+	const struct fs_node_ops *ops = f->node->ops;
+	char *buf;
+	ssize_t ret;
+
+	(void)ino;
+	if (!ops->read && !ops->show) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	mount_set_request(req);
+	pthread_mutex_lock(&f->lock);
+	ret = ops->read ? ops->read(fs->mount, f, buf, size, off) : text_read(fs->mount, f, buf, size, off);
+	pthread_mutex_unlock(&f->lock);
+	mount_set_request(NULL);
+	if (ret < 0)
+		fuse_reply_err(req, (int)-ret);
+	else
+		fuse_reply_buf(req, buf, (size_t)ret);
+	free(buf);
+}
+
+static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+	const struct fs_node_ops *ops = f->node->ops;
+	ssize_t ret;
+
+	(void)ino;
+	if (!ops->write && !ops->store) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	mount_set_request(req);
+	pthread_mutex_lock(&f->lock);
+	ret = ops->write ? ops->write(fs->mount, f, data, size, off) : text_write(fs->mount, f, data, size, off);
+	pthread_mutex_unlock(&f->lock);
+	mount_set_request(NULL);
+	if (ret < 0)
+		fuse_reply_err(req, (int)-ret);
+	else
+		fuse_reply_write(req, (size_t)ret);
+}
+
+const struct fuse_lowlevel_ops fs_lowlevel_ops = {
+	.init = fs_init,
+	.lookup = fs_lookup,
+	.getattr = fs_getattr,
+	.setattr = fs_setattr,
+	.readdir = fs_readdir,
+	.open = fs_open,
+	.release = fs_release,
+	.read = fs_read,
+	.write = fs_write,
+};

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A mounted device's life and the bridge from FUSE threads to its worker thread. The FUSE
+ * request being served is kept per thread so that mount_run() can hook the request's
+ * interrupt to the job it queues.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <fuse_lowlevel.h>
+
+#include "emu/emu.h"
+#include "log.h"
+#include "mount.h"
+#include "transport.h"
+#include "worker.h"
+
+#define MOUNT_QUEUE_MAX 64
+
+static _Thread_local fuse_req_t current_req;
+
+void mount_set_request(void *req) { current_req = req; }
+
+struct call {
+	mount_fn fn;
+	void *arg;
+	size_t out_size;
+};
+
+static int call_job(void *ctx, struct worker_job *job)
+{
+	struct call *c = job->arg;
+	struct mount *m = ctx;
+	int ret;
+
+	m->current_job = job;
+	ret = c->fn(m, c->arg);
+	m->current_job = NULL;
+	return ret;
+}
+
+static void call_copy(struct worker_job *dst, const struct worker_job *src)
+{
+	const struct call *from = src->arg;
+	struct call *to = dst->arg;
+
+	memcpy(to->arg, from->arg, to->out_size);
+}
+
+struct interrupt {
+	struct worker *w;
+	struct worker_job *job;
+};
+
+static void on_interrupt(fuse_req_t req, void *data)
+{
+	struct interrupt *in = data;
+
+	(void)req;
+	worker_cancel(in->w, in->job);
+}
+
+static int run(struct mount *m, struct worker_job *job, unsigned deadline_ms)
+{
+	fuse_req_t req = current_req;
+	struct interrupt in = { m->worker, job };
+	int ret;
+
+	if (req) {
+		fuse_req_interrupt_func(req, on_interrupt, &in);
+		if (fuse_req_interrupted(req)) {
+			fuse_req_interrupt_func(req, NULL, NULL);
+			return -EINTR;
+		}
+	}
+	ret = worker_call(m->worker, job, deadline_ms);
+	if (req)
+		fuse_req_interrupt_func(req, NULL, NULL);
+	return ret;
+}
+
+int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms)
+{
+	struct call c = { fn, arg, 0 };
+	struct worker_job job = { .run = call_job, .arg = &c };
+
+	return run(m, &job, deadline_ms);
+}
+
+int mount_run(struct mount *m, mount_fn fn, void *arg) { return mount_run_for(m, fn, arg, MOUNT_DEADLINE_MS); }
+
+int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size)
+{
+	struct call c = { fn, arg, out_size };
+	struct worker_job job = { .run = call_job, .arg = &c, .coalesce_key = key, .copy = call_copy };
+
+	return run(m, &job, MOUNT_DEADLINE_MS);
+}
+
+void mount_invalidate(struct mount *m)
+{
+	device_invalidate(&m->dev);
+	memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
+}
+
+static int recover_job(struct mount *m, void *arg)
+{
+	(void)arg;
+	return device_recover(&m->dev);
+}
+
+/* Bring up the emulated chip (the USB transport comes with the next issue), the worker, and
+ * recover a chip a previous host left mid-transfer. */
+int mount_start(struct mount *m)
+{
+	struct emu_config cfg = {
+		.state_file = m->opt.state_file,
+		.serial = m->opt.serial ? m->opt.serial : "EMU0000001",
+		.frame_ns = (uint64_t)m->opt.emu_frame_us * 1000u,
+	};
+	int ret;
+
+	ret = emu_new(&cfg, &m->emu);
+	if (ret < 0) {
+		log_err("cannot create the emulated MCP2210%s%s: %s", cfg.state_file ? " from " : "",
+			cfg.state_file ? cfg.state_file : "", strerror(-ret));
+		return ret;
+	}
+	ret = emu_attach_spec(m->emu, m->opt.peripherals ? m->opt.peripherals : EMU_DEFAULT_PERIPHERALS);
+	if (ret < 0) {
+		log_err("bad -o peripherals=%s: expected TYPE@CS[:TYPE@CS...], TYPE loopback|flash|shiftreg, CS 0..7",
+			m->opt.peripherals);
+		goto err_emu;
+	}
+	ret = transport_emu_new(m->emu, m->opt.emu_frame_us > 0, &m->transport);
+	if (ret < 0)
+		goto err_emu;
+	device_init(&m->dev, m->transport, m->opt.timeout_ms);
+	ret = worker_start(m, MOUNT_QUEUE_MAX, &m->worker);
+	if (ret < 0)
+		goto err_transport;
+	ret = mount_run(m, recover_job, NULL);
+	if (ret < 0)
+		log_warn("could not reset the chip's SPI engine at start: %s", strerror(-ret));
+	return 0;
+
+err_transport:
+	transport_free(m->transport);
+	m->transport = NULL;
+err_emu:
+	emu_free(m->emu);
+	m->emu = NULL;
+	return ret;
+}
+
+void mount_stop(struct mount *m)
+{
+	worker_stop(m->worker);
+	m->worker = NULL;
+	transport_free(m->transport);
+	m->transport = NULL;
+	emu_free(m->emu);
+	m->emu = NULL;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One mounted device: its options, its transport, the worker thread that owns the device
+ * state, and the way FUSE threads run work on that thread (mount_run), honouring FUSE
+ * interrupts and a deadline.
+ */
+#ifndef MCP2210FS_MOUNT_H
+#define MCP2210FS_MOUNT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "proto.h"
+
+struct emu;
+struct worker;
+struct worker_job;
+
+struct mount_options {
+	int emulate;          /* --emulate given */
+	char *state_file;     /* --emulate=FILE */
+	char *peripherals;    /* -o peripherals= */
+	unsigned emu_frame_us;
+	char *serial;
+	unsigned timeout_ms;
+	unsigned poll_interval_ms;
+	int nvram_rw;
+	int allow_permanent_lock;
+	char *password_file;
+	int list;
+	int show_help;
+	int show_version;
+};
+
+struct mount {
+	struct mount_options opt;
+	struct emu *emu; /* NULL unless emulated */
+	struct transport *transport;
+	struct worker *worker;
+
+	/* Worker thread only: */
+	struct device dev;
+	struct worker_job *current_job;
+	bool eeprom_valid[MCP2210_EEPROM_SIZE];
+	uint8_t eeprom[MCP2210_EEPROM_SIZE];
+
+	char password[MCP2210_PASSWORD_LEN];
+	bool have_password;
+};
+
+/* A piece of work for the worker thread: runs with exclusive use of the device. */
+typedef int (*mount_fn)(struct mount *m, void *arg);
+
+#define MOUNT_DEADLINE_MS 30000u /* queue wait + run, for ordinary jobs */
+
+/* Run fn(m, arg) on the worker thread and return its result. If the calling FUSE request is
+ * interrupted, a queued job is withdrawn and a running one cancelled: -EINTR. */
+int mount_run(struct mount *m, mount_fn fn, void *arg);
+/* Same with a deadline of its own (long SPI transactions). */
+int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms);
+/* A read whose result concurrent callers may share: requests with the same key queued at the
+ * same time run once, and out_size bytes at arg are copied to the others. */
+int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size);
+
+/* The FUSE request the current thread is serving (set by the fs layer), for interrupts. */
+void mount_set_request(void *req);
+
+/* Drop every cached value (power cycle, replug). Worker thread only. */
+void mount_invalidate(struct mount *m);
+
+int mount_start(struct mount *m);
+void mount_stop(struct mount *m);
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The option table (fuse_opt over offsetof), help and version. fstab noise such as _netdev
+ * or noauto is dropped so that `mount -t fuse.mcp2210fs` lines work as written.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fuse_lowlevel.h>
+#include <libusb.h>
+
+#include "log.h"
+#include "options.h"
+
+enum { KEY_HELP, KEY_VERSION, KEY_DISCARD };
+
+#define OPT(t, field, value) { t, offsetof(struct mount_options, field), value }
+
+static const struct fuse_opt option_table[] = {
+	OPT("--emulate", emulate, 1),
+	OPT("--emulate=%s", state_file, 0),
+	OPT("peripherals=%s", peripherals, 0),
+	OPT("emu_frame_us=%u", emu_frame_us, 0),
+	OPT("serial=%s", serial, 0),
+	OPT("timeout=%u", timeout_ms, 0),
+	OPT("poll_interval=%u", poll_interval_ms, 0),
+	OPT("nvram=rw", nvram_rw, 1),
+	OPT("nvram=ro", nvram_rw, 0),
+	OPT("allow_permanent_lock", allow_permanent_lock, 1),
+	OPT("password_file=%s", password_file, 0),
+	OPT("--list", list, 1),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_END,
+};
+
+static int option_key(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct mount_options *opt = data;
+
+	(void)arg;
+	(void)out;
+	switch (key) {
+	case KEY_HELP:
+		opt->show_help = 1;
+		return 0;
+	case KEY_VERSION:
+		opt->show_version = 1;
+		return 0;
+	default:
+		return 1; /* keep: libfuse's own, or the mount point */
+	}
+}
+
+int options_parse(struct fuse_args *args, struct mount_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->emu_frame_us = 1000;
+	opt->timeout_ms = DEVICE_DEFAULT_TIMEOUT_MS;
+	opt->poll_interval_ms = 20;
+	if (fuse_opt_parse(args, opt, option_table, option_key) != 0)
+		return -EINVAL;
+	if (opt->state_file)
+		opt->emulate = 1;
+	if (opt->timeout_ms == 0 || opt->timeout_ms > 600000) {
+		fprintf(stderr, "mcp2210fs: -o timeout=MS must be 1..600000\n");
+		return -EINVAL;
+	}
+	if (opt->poll_interval_ms == 0 || opt->poll_interval_ms > 60000) {
+		fprintf(stderr, "mcp2210fs: -o poll_interval=MS must be 1..60000\n");
+		return -EINVAL;
+	}
+	if (opt->emu_frame_us > 100000) {
+		fprintf(stderr, "mcp2210fs: -o emu_frame_us=N must be 0..100000\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void options_free(struct mount_options *opt)
+{
+	free(opt->state_file);
+	free(opt->peripherals);
+	free(opt->serial);
+	free(opt->password_file);
+}
+
+void options_show_help(const char *progname)
+{
+	printf("usage: %s [options] MOUNTPOINT\n"
+	       "Mount a Microchip MCP2210 USB-to-SPI bridge as a file tree (see mcp2210fs(8)).\n\n"
+	       "mcp2210fs options:\n"
+	       "    --emulate[=STATEFILE]  use an emulated MCP2210 (NVRAM/EEPROM kept in STATEFILE)\n"
+	       "    -o peripherals=SPEC    emulated SPI parts, TYPE@CS[:TYPE@CS...], TYPE loopback|flash|shiftreg\n"
+	       "                           (default flash@0:loopback@1:shiftreg@2)\n"
+	       "    -o emu_frame_us=N      emulated USB frame length, 0 = no timing (default 1000)\n"
+	       "    -o serial=S            serial number of the emulated chip (default EMU0000001)\n"
+	       "    -o timeout=MS          timeout of each USB exchange (default 1000)\n"
+	       "    -o poll_interval=MS    sampling period for poll() on values (default 20)\n"
+	       "    -o nvram=rw            allow writes under nvram/ (they wear the chip's flash)\n"
+	       "    -o allow_permanent_lock  allow writing \"locked\" to nvram/access (irreversible)\n"
+	       "    -o password_file=PATH  file with the 8-character NVRAM password\n"
+	       "    -h, --help             this help\n"
+	       "    -V, --version          versions of mcp2210fs, libfuse and libusb\n\n",
+	       progname);
+	printf("libfuse options:\n");
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+void options_show_version(void)
+{
+	const struct libusb_version *usb = libusb_get_version();
+
+	printf("mcp2210fs %s\nlibfuse %s\nlibusb %u.%u.%u\n", PACKAGE_VERSION, fuse_pkgversion(), usb->major, usb->minor,
+	       usb->micro);
+}
+
+int options_read_password(const struct mount_options *opt, char password[MCP2210_PASSWORD_LEN])
+{
+	char line[64];
+	size_t len;
+	FILE *f = fopen(opt->password_file, "r");
+	int ret = 0;
+
+	if (!f) {
+		ret = -errno;
+		log_err("cannot read the password file %s: %s", opt->password_file, strerror(errno));
+		return ret;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	len = strcspn(line, "\n");
+	if (len != MCP2210_PASSWORD_LEN) {
+		log_err("the password in %s must be exactly %d characters", opt->password_file, MCP2210_PASSWORD_LEN);
+		ret = -EINVAL;
+	} else {
+		memcpy(password, line, MCP2210_PASSWORD_LEN);
+	}
+	memset(line, 0, sizeof(line)); /* never leave the password lying around */
+	return ret;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The "key=value" text of `settings` and `nvram/settings`: every chip and SPI setting a user
+ * can change. Reading gives text that, written back, restores exactly that state; a write may
+ * name any subset of the keys, each at most once.
+ */
+#ifndef MCP2210FS_SETTINGS_TEXT_H
+#define MCP2210FS_SETTINGS_TEXT_H
+
+#include "proto.h"
+#include "text.h"
+
+struct settings {
+	struct mcp2210_chip_settings chip;
+	struct mcp2210_spi_settings spi;
+};
+
+void settings_format(const struct settings *s, struct text *out);
+/* Apply the lines of text (modified in place) on top of *s. -EINVAL for an unknown or
+ * repeated key or a bad value; *s is then unspecified (parse into a copy). */
+int settings_parse(char *text, struct settings *s);
+
+/* Pin function names: "gpio", "cs", or the pin's dedicated function; NULL where the pin has
+ * no such role (cs on GP8, dedicated on GP0/GP1). */
+const char *settings_function_name(unsigned pin, uint8_t function);
+int settings_function_parse(unsigned pin, const char *name);
+
+extern const char *const settings_irq_mode_names[5];
+
+/* SPI delays: the chip counts 100 µs; users write µs, rounded up. */
+int settings_delay_parse(const char *s, uint16_t *units);
+
+#endif

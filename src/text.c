@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Text attribute helpers (see text.h). Parsing is strict on purpose: scripts that write a
+ * wrong value get EINVAL, never a silently different setting.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+void text_init(struct text *t)
+{
+	t->len = 0;
+	t->overflow = false;
+	t->buf[0] = '\0';
+}
+
+void text_printf(struct text *t, const char *fmt, ...)
+{
+	size_t room = sizeof(t->buf) - t->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		t->overflow = true;
+		t->len = sizeof(t->buf) - 1;
+	} else {
+		t->len += (size_t)n;
+	}
+}
+
+int text_value(const char *data, size_t len, bool multiline, char *out, size_t size)
+{
+	if (len > 0 && data[len - 1] == '\n')
+		len--;
+	if (len == 0 || len >= size || memchr(data, '\0', len) || (!multiline && memchr(data, '\n', len)))
+		return -EINVAL;
+	memcpy(out, data, len);
+	out[len] = '\0';
+	return 0;
+}
+
+int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	/* strtoul would accept leading blanks and signs: users' typos must not pass */
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int text_enum(const char *s, const char *const *names, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+int text_each_pair(char *s, int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		int ret;
+
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		ret = fn(ctx, line, eq + 1);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Strict parsing and growing-buffer formatting for the text attributes of the file tree.
+ * A value is accepted with or without one trailing newline; anything else is -EINVAL.
+ */
+#ifndef MCP2210FS_TEXT_H
+#define MCP2210FS_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TEXT_MAX 4096 /* the largest text attribute read or written */
+
+/* A fixed buffer that formats with appends and remembers overflow. */
+struct text {
+	char buf[TEXT_MAX];
+	size_t len;
+	bool overflow;
+};
+
+void text_init(struct text *t);
+void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Copy a written value into out (NUL-terminated) without its one optional trailing newline.
+ * -EINVAL for an empty value, an embedded NUL, one that does not fit, or (unless multiline)
+ * an embedded newline. */
+int text_value(const char *data, size_t len, bool multiline, char *out, size_t size);
+
+/* Whole-string numbers in decimal or 0x-hex within [min, max]; 0 or -EINVAL. */
+int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* Index of s in names[n], or -EINVAL. */
+int text_enum(const char *s, const char *const *names, unsigned n);
+
+/* Split "key=value" lines: calls fn for each non-blank line; stops at its first error.
+ * Lines without '=' are -EINVAL. The buffer is modified. */
+int text_each_pair(char *s, int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
+
+#endif
