@@ -26,6 +26,13 @@ struct fs_file {
 	struct text text; /* the value read at offset 0, served to later offsets */
 	bool text_valid;
 	off_t write_end; /* multi-line files: where the next write must start */
+	/* poll() on gpio/N/value and interrupt/count (fs_poll.c; under the poll lock) */
+	bool watched;
+	bool event;          /* changed since the last read: poll reports it */
+	bool baseline_valid; /* value seen by the last read */
+	unsigned baseline;
+	struct fuse_pollhandle *ph;
+	struct fs_file *watch_next;
 	uint8_t *rx; /* spi/xfer: bytes clocked in by the last write */
 	size_t rx_len, rx_off;
 };
@@ -77,10 +84,32 @@ extern const struct fs_node_ops fs_emu_external_master_ops, fs_emu_peripherals_o
 struct fuse_lowlevel_ops;
 extern const struct fuse_lowlevel_ops fs_lowlevel_ops;
 
+/* Sampling for poll(): a thread reads the watched values every poll_interval while anyone
+ * watches, and wakes pollers whose value changed (fs_poll.c). */
+struct fs_poll {
+	pthread_t thread;
+	pthread_mutex_t lock; /* protects the list and every watched file's poll fields */
+	pthread_cond_t cond;
+	struct fs_file *watched;
+	bool stop, started;
+};
+
 /* What fs_ops.c hands to the operations as userdata. */
 struct fs {
 	struct mount *mount;
 	struct fs_tree tree;
+	struct fs_poll poll;
 };
+
+struct fuse_pollhandle;
+int fs_poll_start(struct fs *fs);
+void fs_poll_stop(struct fs *fs);
+/* Is this node one poll() can wait on? */
+bool fs_poll_node(const struct fs_node *n);
+/* poll() request: remember ph (may be NULL) and return the events ready now. */
+unsigned fs_poll_watch(struct fs *fs, struct fs_file *f, struct fuse_pollhandle *ph);
+/* A read of a watched node at offset 0 re-arms it with the value just read. */
+void fs_poll_rearm(struct fs *fs, struct fs_file *f, unsigned value);
+void fs_poll_release(struct fs *fs, struct fs_file *f);
 
 #endif

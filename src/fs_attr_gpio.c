@@ -150,12 +150,10 @@ const struct fs_node_ops fs_gpio_function_ops = { .show = function_show, .store 
 /* ---- edge (for poll on value) ------------------------------------------------------------ */
 
 static const char *const edge_names[] = { "none", "rising", "falling", "both" };
-static _Atomic unsigned char pin_edge[MCP2210_PIN_COUNT];
 
 static int edge_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
-	(void)m;
-	text_printf(out, "%s\n", edge_names[atomic_load(&pin_edge[n->arg]) & 3]);
+	text_printf(out, "%s\n", edge_names[atomic_load(&m->edge[n->arg]) & 3]);
 	return 0;
 }
 
@@ -163,10 +161,9 @@ static int edge_store(struct mount *m, const struct fs_node *n, char *value)
 {
 	int e = text_enum(value, edge_names, 4);
 
-	(void)m;
 	if (e < 0)
 		return -EINVAL;
-	atomic_store(&pin_edge[n->arg], (unsigned char)e);
+	atomic_store(&m->edge[n->arg], (unsigned char)e);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * each write(2) arrives as one request.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -185,6 +186,7 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 	(void)ino;
 	if (f) {
+		fs_poll_release(fs_of(req), f);
 		pthread_mutex_destroy(&f->lock);
 		free(f->rx);
 		free(f);
@@ -252,6 +254,8 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	mount_set_request(req);
 	pthread_mutex_lock(&f->lock);
 	ret = ops->read ? ops->read(fs->mount, f, buf, size, off) : text_read(fs->mount, f, buf, size, off);
+	if (ret >= 0 && off == 0 && fs_poll_node(f->node))
+		fs_poll_rearm(fs, f, (unsigned)strtoul(f->text.buf, NULL, 10));
 	pthread_mutex_unlock(&f->lock);
 	mount_set_request(NULL);
 	if (ret < 0)
@@ -285,7 +289,22 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, (size_t)ret);
 }
 
+static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (!fs_poll_node(f->node)) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLOUT);
+		return;
+	}
+	fuse_reply_poll(req, fs_poll_watch(fs_of(req), f, ph));
+}
+
 const struct fuse_lowlevel_ops fs_lowlevel_ops = {
+	.poll = fs_poll,
 	.init = fs_init,
 	.lookup = fs_lookup,
 	.getattr = fs_getattr,

@@ -90,7 +90,9 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	if (mount_start(&m) < 0)
 		goto out_unmount;
-	ret = serve(se, &cmd) == 0 ? 0 : 1;
+	if (fs_poll_start(&fs) == 0)
+		ret = serve(se, &cmd) == 0 ? 0 : 1;
+	fs_poll_stop(&fs);
 	mount_stop(&m);
 out_unmount:
 	fuse_session_unmount(se);

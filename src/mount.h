@@ -31,6 +31,7 @@ struct mount_options {
 	int allow_permanent_lock;
 	char *password_file;
 	int list;
+	int source_seen; /* positional arguments seen (fstab source, then mount point) */
 	int show_help;
 	int show_version;
 };
@@ -49,7 +50,12 @@ struct mount {
 
 	char password[MCP2210_PASSWORD_LEN];
 	bool have_password;
+
+	/* gpio/N/edge: which changes of a pin wake poll() on its value (enum mount_edge). */
+	_Atomic unsigned char edge[MCP2210_PIN_COUNT];
 };
+
+enum mount_edge { MOUNT_EDGE_NONE, MOUNT_EDGE_RISING, MOUNT_EDGE_FALLING, MOUNT_EDGE_BOTH };
 
 /* A piece of work for the worker thread: runs with exclusive use of the device. */
 typedef int (*mount_fn)(struct mount *m, void *arg);

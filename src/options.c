@@ -22,6 +22,8 @@ enum { KEY_HELP, KEY_VERSION, KEY_DISCARD };
 static const struct fuse_opt option_table[] = {
 	OPT("--emulate", emulate, 1),
 	OPT("--emulate=%s", state_file, 0),
+	OPT("emulate", emulate, 1), /* -o forms, for fstab */
+	OPT("emulate=%s", state_file, 0),
 	OPT("peripherals=%s", peripherals, 0),
 	OPT("emu_frame_us=%u", emu_frame_us, 0),
 	OPT("serial=%s", serial, 0),
@@ -46,13 +48,23 @@ static const struct fuse_opt option_table[] = {
 	FUSE_OPT_END,
 };
 
+/* The fstab "device" field of a mcp2210fs line: "mcp2210fs", "mcp2210fs:SOMETHING", "none". */
+static bool is_fstab_source(const char *arg)
+{
+	return strcmp(arg, "none") == 0 || strncmp(arg, "mcp2210fs", 9) == 0;
+}
+
 static int option_key(void *data, const char *arg, int key, struct fuse_args *out)
 {
 	struct mount_options *opt = data;
 
-	(void)arg;
 	(void)out;
 	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		/* mount.fuse3 runs "mcp2210fs SOURCE MOUNTPOINT": the source names nothing for us */
+		if (!opt->source_seen++ && is_fstab_source(arg))
+			return 0;
+		return 1;
 	case KEY_HELP:
 		opt->show_help = 1;
 		return 0;
