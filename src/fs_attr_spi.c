@@ -130,22 +130,23 @@ static int spi_show(struct mount *m, enum spi_field field, struct text *out)
 	return 0;
 }
 
-/* "0,3" or "none" -> mask of CS0..CS7 */
+/* "0,3" or "none" -> mask of CS0..CS7. Empty items ("0,,1", "0,") are errors. */
 static int parse_cs_list(char *s, uint16_t *mask)
 {
-	char *save = NULL;
-
 	*mask = 0;
 	if (strcmp(s, "none") == 0)
 		return 0;
-	for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *item = s, *next; item; item = next) {
 		unsigned long cs;
 
-		if (text_uint(tok, 0, 7, &cs) < 0)
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		if (text_uint(item, 0, 7, &cs) < 0)
 			return -EINVAL;
 		*mask |= (uint16_t)(1u << cs);
 	}
-	return *mask ? 0 : -EINVAL;
+	return 0;
 }
 
 /* Fold the written value into the settings; -EINVAL if it is not valid for the field. */
@@ -166,7 +167,7 @@ static int spi_parse(enum spi_field field, char *value, struct mcp2210_spi_setti
 		ss->mode = (uint8_t)v;
 		return 0;
 	case F_CS:
-		if (strchr(value, ' ') || value[strlen(value) - 1] == ',' || parse_cs_list(value, &mask) < 0)
+		if (parse_cs_list(value, &mask) < 0)
 			return -EINVAL;
 		ss->cs_idle = MCP2210_PIN_MASK;
 		ss->cs_active = (uint16_t)(MCP2210_PIN_MASK & ~mask);

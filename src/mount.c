@@ -132,7 +132,8 @@ int mount_start(struct mount *m)
 			m->opt.peripherals);
 		goto err_emu;
 	}
-	ret = transport_emu_new(m->emu, m->opt.emu_frame_us > 0, &m->transport);
+	/* Real time even without frames: a flash erase must still take its 45 ms. */
+	ret = transport_emu_new(m->emu, true, &m->transport);
 	if (ret < 0)
 		goto err_emu;
 	device_init(&m->dev, m->transport, m->opt.timeout_ms);
