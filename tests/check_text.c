@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Text attribute parsing: values with or without one newline, strict numbers, and the
+ * settings text, which must read back to exactly what restores the same state.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "settings_text.h"
+#include "text.h"
+#include "check_main.h"
+
+START_TEST(test_value_newline_rules)
+{
+	char out[16];
+
+	ck_assert_int_eq(text_value("1\n", 2, false, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1");
+	ck_assert_int_eq(text_value("1", 1, false, out, sizeof(out)), 0);
+	ck_assert_int_eq(text_value("1\n\n", 3, false, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(text_value("\n", 1, false, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(text_value("a\nb", 3, false, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(text_value("a\nb\n", 4, true, out, sizeof(out)), 0);
+	ck_assert_int_eq(text_value("a\0b", 3, true, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(text_value("0123456789abcdef", 16, false, out, sizeof(out)), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_uint_is_strict)
+{
+	unsigned long v;
+
+	ck_assert_int_eq(text_uint("12000000", 1500, 12000000, &v), 0);
+	ck_assert_uint_eq(v, 12000000);
+	ck_assert_int_eq(text_uint("0x1ff", 0, 0x1ff, &v), 0);
+	ck_assert_uint_eq(v, 0x1ff);
+	ck_assert_int_eq(text_uint(" 1", 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_uint("+1", 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_uint("-1", 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_uint("1x", 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_uint("0x", 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_uint("10", 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_uint("99999999999999999999999", 0, ~0ul, &v), -EINVAL);
+}
+END_TEST
+
+static struct settings sample(void)
+{
+	struct settings s = {
+		.chip = { .pin_function = { 1, 1, 2, 0, 0, 2, 2, 0, 2 }, .gpio_value = 0x0a5, .gpio_direction = 0x1f0,
+			  .remote_wakeup = true, .irq_mode = MCP2210_IRQ_HIGH_PULSES, .spi_bus_hold = true },
+		.spi = { .bitrate = 3000000, .cs_idle = 0x1ff, .cs_active = 0x1fc, .delay_cs_to_data = 3,
+			 .delay_data_to_cs = 65535, .delay_between_bytes = 1, .mode = 3 },
+	};
+	return s;
+}
+
+/* What settings_format writes, settings_parse turns back into the same state. */
+START_TEST(test_settings_round_trip)
+{
+	struct settings s = sample(), back = { 0 };
+	struct text t;
+
+	text_init(&t);
+	settings_format(&s, &t);
+	ck_assert(!t.overflow);
+	ck_assert_ptr_nonnull(strstr(t.buf, "gp2_function=suspend\n"));
+	ck_assert_ptr_nonnull(strstr(t.buf, "spi_delay_data_to_cs_us=6553500\n"));
+	ck_assert_int_eq(settings_parse(t.buf, &back), 0);
+	ck_assert_mem_eq(&back.chip, &s.chip, sizeof(s.chip));
+	ck_assert_mem_eq(&back.spi, &s.spi, sizeof(s.spi));
+}
+END_TEST
+
+START_TEST(test_settings_rejects)
+{
+	static const char *const bad[] = {
+		"bogus=1", "spi_mode=4", "spi_mode=1\nspi_mode=2", "gp0_function=interrupt", "gp8_function=cs",
+		"spi_bitrate=1499", "gpio_value=0x200", "interrupt_mode=sometimes", "spi_delay_cs_to_data_us=6553501",
+		"remote_wakeup", "remote_wakeup=2",
+	};
+	struct settings s = sample();
+	char buf[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(buf, bad[i]);
+		ck_assert_msg(settings_parse(buf, &s) == -EINVAL, "accepted: %s", bad[i]);
+	}
+}
+END_TEST
+
+/* Delays are written in µs and kept in the chip's 100 µs units, rounded up. */
+START_TEST(test_delay_rounds_up)
+{
+	uint16_t units;
+
+	ck_assert_int_eq(settings_delay_parse("150", &units), 0);
+	ck_assert_uint_eq(units, 2);
+	ck_assert_int_eq(settings_delay_parse("100", &units), 0);
+	ck_assert_uint_eq(units, 1);
+	ck_assert_int_eq(settings_delay_parse("0", &units), 0);
+	ck_assert_uint_eq(units, 0);
+}
+END_TEST
+
+static Suite *text_suite(void)
+{
+	Suite *s = suite_create("text");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_value_newline_rules);
+	tcase_add_test(tc, test_uint_is_strict);
+	tcase_add_test(tc, test_settings_round_trip);
+	tcase_add_test(tc, test_settings_rejects);
+	tcase_add_test(tc, test_delay_rounds_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(text_suite)
