@@ -14,6 +14,7 @@
 
 #include "fs.h"
 #include "log.h"
+#include "thread.h"
 
 bool fs_poll_node(const struct fs_node *n) { return n->ops == &fs_gpio_value_ops || n->ops == &fs_irq_count_ops; }
 
@@ -134,7 +135,7 @@ int fs_poll_start(struct fs *fs)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&fs->poll.cond, &attr);
 	pthread_condattr_destroy(&attr);
-	ret = pthread_create(&fs->poll.thread, NULL, poll_main, fs);
+	ret = thread_start(&fs->poll.thread, poll_main, fs);
 	if (ret) {
 		log_err("cannot start the poll thread: %s", strerror(ret));
 		return -ret;

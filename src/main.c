@@ -4,15 +4,96 @@
  * worker's threads would not survive fork), start the device, serve, and tear down in order.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fuse_lowlevel.h>
 
 #include "fs.h"
 #include "log.h"
 #include "options.h"
+#include "thread.h"
+#include "worker.h"
+
+/* SIGTERM/SIGINT/SIGHUP end the FUSE loop, which then waits for the requests in progress. A
+ * caller blocked in a long SPI transaction would hold that up, so the handler also wakes a
+ * watcher thread that cancels the device's jobs: those callers get EINTR at once. */
+static struct fuse_session *stop_session;
+static int stop_pipe[2] = { -1, -1 };
+
+static void on_stop_signal(int sig)
+{
+	int saved = errno;
+	const char byte = 'S';
+
+	(void)sig;
+	if (stop_session)
+		fuse_session_exit(stop_session);
+	if (write(stop_pipe[1], &byte, 1) < 0) {
+		/* the pipe is full: a stop is already pending */
+	}
+	errno = saved;
+}
+
+static int install_stop_handlers(struct fuse_session *se)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	if (pipe(stop_pipe) != 0) {
+		log_err("cannot create a pipe: %s", strerror(errno));
+		return -errno;
+	}
+	stop_session = se;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) || sigaction(SIGHUP, &sa, NULL) ||
+	    sigaction(SIGPIPE, &ign, NULL)) {
+		log_err("cannot install signal handlers: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void remove_stop_handlers(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
+	stop_session = NULL;
+	for (int i = 0; i < 2; i++)
+		if (stop_pipe[i] >= 0)
+			close(stop_pipe[i]);
+	stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+/* Reads the stop pipe: 'S' from a signal cancels the device's jobs; 'Q' from main ends it. */
+static void *stop_watcher(void *arg)
+{
+	struct mount *m = arg;
+	char byte;
+	ssize_t n;
+
+	do {
+		n = read(stop_pipe[0], &byte, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n == 1 && byte == 'S')
+		worker_cancel_all(m->worker);
+	return NULL;
+}
+
+static void stop_watcher_end(pthread_t thread)
+{
+	const char byte = 'Q';
+
+	if (write(stop_pipe[1], &byte, 1) < 0)
+		log_warn("cannot wake the stop watcher: %s", strerror(errno));
+	pthread_join(thread, NULL);
+}
 
 static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {
@@ -40,6 +121,7 @@ int main(int argc, char *argv[])
 	static struct fs fs = { .mount = &m };
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct fuse_session *se;
+	pthread_t watcher;
 	int ret = 1;
 
 	if (options_parse(&args, &m.opt) < 0 || fuse_parse_cmdline(&args, &cmd) != 0)
@@ -82,23 +164,29 @@ int main(int argc, char *argv[])
 	se = fuse_session_new(&args, &fs_lowlevel_ops, sizeof(fs_lowlevel_ops), &fs);
 	if (!se)
 		goto out_args;
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_session;
+	if (install_stop_handlers(se) != 0)
+		goto out_signals;
 	if (fuse_session_mount(se, cmd.mountpoint) != 0)
 		goto out_signals;
 	if (fuse_daemonize(cmd.foreground) != 0)
 		goto out_unmount;
 	if (mount_start(&m) < 0)
 		goto out_unmount;
+	if (thread_start(&watcher, stop_watcher, &m) != 0) {
+		log_err("cannot start the stop watcher thread");
+		goto out_device;
+	}
+	/* The loop returns the number of the signal that ended it (SIGTERM, SIGINT): a clean stop. */
 	if (fs_poll_start(&fs) == 0)
-		ret = serve(se, &cmd) == 0 ? 0 : 1;
+		ret = serve(se, &cmd) >= 0 ? 0 : 1;
 	fs_poll_stop(&fs);
+	stop_watcher_end(watcher);
+out_device:
 	mount_stop(&m);
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
-	fuse_remove_signal_handlers(se);
-out_session:
+	remove_stop_handlers();
 	fuse_session_destroy(se);
 out_args:
 	memset(m.password, 0, sizeof(m.password));

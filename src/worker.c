@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "thread.h"
 #include "worker.h"
 
 enum { JOB_IDLE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
@@ -94,7 +95,7 @@ int worker_start(void *ctx, unsigned queue_max, struct worker **out)
 		pthread_cond_init(&w->done, &attr);
 		pthread_condattr_destroy(&attr);
 	}
-	ret = pthread_create(&w->thread, NULL, worker_main, w);
+	ret = thread_start(&w->thread, worker_main, w);
 	if (ret) {
 		log_err("cannot start the worker thread: %s", strerror(ret));
 		pthread_cond_destroy(&w->done);
@@ -277,6 +278,19 @@ void worker_cancel(struct worker *w, struct worker_job *job)
 	} else if (job->state == JOB_RUNNING) {
 		atomic_store(&job->cancel, true);
 	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+void worker_cancel_all(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->running)
+		atomic_store(&w->running->cancel, true);
+	for (struct worker_job *job = w->head; job; job = job->next)
+		fail_queued(job, -EINTR);
+	w->head = w->tail = NULL;
+	w->queued = 0;
+	pthread_cond_broadcast(&w->done);
 	pthread_mutex_unlock(&w->lock);
 }
 

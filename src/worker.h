@@ -51,6 +51,9 @@ int worker_call(struct worker *w, struct worker_job *job, unsigned timeout_ms);
  * -EINTR) or ask the running job to stop. Harmless on a finished job. */
 void worker_cancel(struct worker *w, struct worker_job *job);
 
+/* Shutting down: fail every queued job with -EINTR and ask the running one to stop. */
+void worker_cancel_all(struct worker *w);
+
 static inline bool worker_job_cancelled(struct worker_job *job) { return atomic_load(&job->cancel); }
 
 /* Jobs run so far and runs saved by coalescing, for stats. */

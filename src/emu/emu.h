@@ -59,6 +59,8 @@ int emu_in(struct emu *e, mcp2210_report resp);
 /* ---- the outside world ------------------------------------------------------------------ */
 
 uint64_t emu_now(const struct emu *e);
+/* The USB frame length the emulator was made with (0: timing model off). */
+uint64_t emu_frame_ns(const struct emu *e);
 /* Let time pass with no USB traffic (SPI clocking, flash busy, ...). */
 void emu_advance(struct emu *e, uint64_t ns);
 

@@ -107,6 +107,8 @@ uint64_t emu_now(const struct emu *e)
 	return now;
 }
 
+uint64_t emu_frame_ns(const struct emu *e) { return e->cfg.frame_ns; /* fixed at creation */ }
+
 void emu_advance(struct emu *e, uint64_t ns)
 {
 	pthread_mutex_lock(&e->lock);
