@@ -21,6 +21,7 @@ struct fs_node;
 /* Per open file. The lock serialises requests on the same open file. */
 struct fs_file {
 	const struct fs_node *node;
+	struct fs_file *open_next, *open_prev; /* the open-file list of struct fs */
 	pthread_mutex_t lock;
 	bool writable, readable;
 	struct text text; /* the value read at offset 0, served to later offsets */
@@ -99,7 +100,12 @@ struct fs {
 	struct mount *mount;
 	struct fs_tree tree;
 	struct fs_poll poll;
+	/* Files still open when the session ends get no release: freed by fs_close_all(). */
+	pthread_mutex_t open_lock; /* protects the open-file list */
+	struct fs_file *open_files;
 };
+
+void fs_close_all(struct fs *fs);
 
 struct fuse_pollhandle;
 int fs_poll_start(struct fs *fs);

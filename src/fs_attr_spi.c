@@ -65,6 +65,8 @@ static ssize_t xfer_read(struct mount *m, struct fs_file *f, char *buf, size_t s
 {
 	(void)m;
 	(void)off;
+	if (f->rx_off >= f->rx_len) /* nothing pending */
+		return 0;
 	if (size > f->rx_len - f->rx_off)
 		size = f->rx_len - f->rx_off;
 	memcpy(buf, f->rx + f->rx_off, size);

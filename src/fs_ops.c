@@ -145,6 +145,33 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 	free(buf);
 }
 
+static void link_open(struct fs *fs, struct fs_file *f)
+{
+	pthread_mutex_lock(&fs->open_lock);
+	f->open_prev = NULL;
+	f->open_next = fs->open_files;
+	if (fs->open_files)
+		fs->open_files->open_prev = f;
+	fs->open_files = f;
+	pthread_mutex_unlock(&fs->open_lock);
+}
+
+static void free_file(struct fs *fs, struct fs_file *f)
+{
+	pthread_mutex_lock(&fs->open_lock);
+	if (f->open_prev)
+		f->open_prev->open_next = f->open_next;
+	else
+		fs->open_files = f->open_next;
+	if (f->open_next)
+		f->open_next->open_prev = f->open_prev;
+	pthread_mutex_unlock(&fs->open_lock);
+	fs_poll_release(fs, f);
+	pthread_mutex_destroy(&f->lock);
+	free(f->rx);
+	free(f);
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
@@ -168,16 +195,15 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	f->node = n;
+	link_open(fs, f);
 	f->readable = acc != O_WRONLY;
 	f->writable = acc != O_RDONLY;
 	pthread_mutex_init(&f->lock, NULL);
 	fi->fh = (uintptr_t)f;
 	fi->direct_io = 1;
 	fi->nonseekable = 0;
-	if (fuse_reply_open(req, fi) == -ENOENT) { /* the caller went away: nobody will release it */
-		pthread_mutex_destroy(&f->lock);
-		free(f);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT) /* the caller went away: nobody will release it */
+		free_file(fs, f);
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -185,13 +211,15 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (f) {
-		fs_poll_release(fs_of(req), f);
-		pthread_mutex_destroy(&f->lock);
-		free(f->rx);
-		free(f);
-	}
+	if (f)
+		free_file(fs_of(req), f);
 	fuse_reply_err(req, 0);
+}
+
+void fs_close_all(struct fs *fs)
+{
+	while (fs->open_files)
+		free_file(fs, fs->open_files);
 }
 
 /* Text attribute read: the value is produced at offset 0 and served from the file for later

@@ -118,7 +118,7 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	static struct mount m;
-	static struct fs fs = { .mount = &m };
+	static struct fs fs = { .mount = &m, .open_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct fuse_session *se;
 	pthread_t watcher;
@@ -180,6 +180,7 @@ int main(int argc, char *argv[])
 	if (fs_poll_start(&fs) == 0)
 		ret = serve(se, &cmd) >= 0 ? 0 : 1;
 	fs_poll_stop(&fs);
+	fs_close_all(&fs);
 	stop_watcher_end(watcher);
 out_device:
 	mount_stop(&m);
