@@ -164,44 +164,64 @@ static int usb_show(struct mount *m, const struct fs_node *n, struct text *out)
 	return 0;
 }
 
+enum usb_key_name { U_VID, U_PID, U_POWER, U_WAKEUP, U_CURRENT, U_MANUFACTURER, U_PRODUCT, U_COUNT };
+
+static const char *const usb_key_names[U_COUNT] = {
+	"vid", "pid", "power", "remote_wakeup", "current_ma", "manufacturer", "product",
+};
+
+struct usb_parse {
+	struct usb_block *u;
+	bool seen[U_COUNT];
+};
+
+/* One "key=value" line of nvram/usb; each key at most once, like settings. */
 static int usb_pair(void *ctx, const char *key, const char *value)
 {
-	struct usb_block *u = ctx;
-	unsigned long v;
+	static const char *const power_names[] = { "bus", "self" };
+	struct usb_parse *p = ctx;
+	struct mcp2210_usb_key *k = &p->u->key;
+	int which = text_enum(key, usb_key_names, U_COUNT);
+	unsigned long v = 0;
+	int power;
 
-	if (strcmp(key, "vid") == 0 || strcmp(key, "pid") == 0) {
+	if (which < 0 || p->seen[which])
+		return -EINVAL;
+	p->seen[which] = true;
+	switch (which) {
+	case U_VID:
+	case U_PID:
 		if (text_uint(value, 0, 0xFFFF, &v) < 0)
 			return -EINVAL;
-		*(key[0] == 'v' ? &u->key.vid : &u->key.pid) = (uint16_t)v;
-	} else if (strcmp(key, "power") == 0) {
-		static const char *const names[] = { "bus", "self" };
-		int p = text_enum(value, names, 2);
-
-		if (p < 0)
+		*(which == U_VID ? &k->vid : &k->pid) = (uint16_t)v;
+		return 0;
+	case U_POWER:
+		power = text_enum(value, power_names, 2);
+		if (power < 0)
 			return -EINVAL;
-		u->key.power = (uint8_t)((u->key.power & MCP2210_POWER_REMOTE_WAKEUP) |
-					 (p ? MCP2210_POWER_SELF : MCP2210_POWER_BUS));
-	} else if (strcmp(key, "remote_wakeup") == 0) {
+		k->power = (uint8_t)((k->power & MCP2210_POWER_REMOTE_WAKEUP) | (power ? MCP2210_POWER_SELF : MCP2210_POWER_BUS));
+		return 0;
+	case U_WAKEUP:
 		if (text_uint(value, 0, 1, &v) < 0)
 			return -EINVAL;
-		u->key.power = (uint8_t)((u->key.power & ~MCP2210_POWER_REMOTE_WAKEUP) | (v ? MCP2210_POWER_REMOTE_WAKEUP : 0));
-	} else if (strcmp(key, "current_ma") == 0) {
+		k->power = (uint8_t)((k->power & ~MCP2210_POWER_REMOTE_WAKEUP) | (v ? MCP2210_POWER_REMOTE_WAKEUP : 0));
+		return 0;
+	case U_CURRENT:
 		if (text_uint(value, 2, 510, &v) < 0 || v % 2)
 			return -EINVAL;
-		u->key.current_2ma = (uint8_t)(v / 2);
-	} else if (strcmp(key, "manufacturer") == 0) {
-		return proto_usb_string_from_utf8(&u->manufacturer, value) < 0 ? -EINVAL : 0;
-	} else if (strcmp(key, "product") == 0) {
-		return proto_usb_string_from_utf8(&u->product, value) < 0 ? -EINVAL : 0;
-	} else {
-		return -EINVAL;
+		k->current_2ma = (uint8_t)(v / 2);
+		return 0;
+	default:
+		return proto_usb_string_from_utf8(which == U_MANUFACTURER ? &p->u->manufacturer : &p->u->product, value) < 0
+			       ? -EINVAL
+			       : 0;
 	}
-	return 0;
 }
 
 static int usb_set_job(struct mount *m, void *arg)
 {
 	struct usb_block cur, want;
+	struct usb_parse parse = { .u = &want };
 	struct settings nv = { 0 };
 	mcp2210_report req;
 	int ret = usb_get(m, &cur);
@@ -211,7 +231,7 @@ static int usb_set_job(struct mount *m, void *arg)
 	if (ret < 0)
 		return ret;
 	want = cur;
-	if (text_each_pair(arg, usb_pair, &want) < 0)
+	if (text_each_pair(arg, usb_pair, &parse) < 0)
 		return -EINVAL;
 	ret = unlock_if_needed(m, &nv.chip);
 	if (ret == 0 && memcmp(&want.key, &cur.key, sizeof(cur.key)) != 0) {
