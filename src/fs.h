@@ -80,6 +80,7 @@ extern const struct fs_node_ops fs_spi_delay_cs_to_data_ops, fs_spi_delay_data_t
 extern const struct fs_node_ops fs_nvram_settings_ops, fs_nvram_usb_ops, fs_nvram_access_ops, fs_nvram_unlock_ops;
 extern const struct fs_node_ops fs_emu_inputs_ops, fs_emu_power_cycle_ops, fs_emu_plugged_ops;
 extern const struct fs_node_ops fs_emu_external_master_ops, fs_emu_peripherals_ops, fs_emu_faults_ops;
+extern const struct fs_node_ops fs_emu_counters_ops;
 
 /* The libfuse low-level operations (fs_ops.c). */
 struct fuse_lowlevel_ops;

@@ -169,3 +169,29 @@ static int faults_store(struct mount *m, const struct fs_node *n, char *value)
 }
 
 const struct fs_node_ops fs_emu_faults_ops = { .store = faults_store, .size = TEXT_MAX, .multiline = true };
+
+/* ---- counters: what the emulated chip saw on its USB side, for benchmarks and tests ------ */
+
+static int counters_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct emu_counters c;
+
+	(void)n;
+	emu_counters_get(m->emu, &c);
+	text_printf(out, "exchanges: %llu\nframes: %llu\ncommands: %llu\nspi_bytes: %llu\nfaults: %llu\ntime_us: %llu\n",
+		    (unsigned long long)c.exchanges, (unsigned long long)c.frames, (unsigned long long)c.commands,
+		    (unsigned long long)c.spi_bytes, (unsigned long long)c.faults,
+		    (unsigned long long)(emu_now(m->emu) / 1000u));
+	return 0;
+}
+
+static int counters_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	(void)n;
+	if (strcmp(value, "0") != 0)
+		return -EINVAL;
+	emu_counters_reset(m->emu);
+	return 0;
+}
+
+const struct fs_node_ops fs_emu_counters_ops = { .show = counters_show, .store = counters_store, .size = TEXT_MAX };

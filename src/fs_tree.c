@@ -94,6 +94,7 @@ int fs_tree_build(struct fs_tree *t, const struct mount *m)
 		{ "external_master", RW, &fs_emu_external_master_ops },
 		{ "peripherals", RO, &fs_emu_peripherals_ops },
 		{ "faults", WO, &fs_emu_faults_ops },
+		{ "counters", RW, &fs_emu_counters_ops },
 	};
 	int dir, gpio, ret;
 
