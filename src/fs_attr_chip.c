@@ -3,29 +3,47 @@
  * The chip as a whole: info, status, stats, settings and the user EEPROM.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "emu/emu.h"
 #include "fs.h"
 #include "settings_text.h"
+#include "transport_usb.h"
 #include "worker.h"
 
 /* ---- info: identity only, no exchange --------------------------------------------------- */
 
-static int info_show(struct mount *m, const struct fs_node *n, struct text *out)
+static void emu_identity(struct mount *m, struct transport_usb_identity *id)
 {
 	struct mcp2210_usb_string man, prod;
 	struct mcp2210_usb_key key;
-	char serial[32], man8[128], prod8[128];
+	char serial[32];
+
+	emu_usb_identity(m->emu, &key, &man, &prod, serial);
+	id->vid = key.vid;
+	id->pid = key.pid;
+	if (proto_usb_string_to_utf8(&man, id->manufacturer, sizeof(id->manufacturer)) < 0)
+		id->manufacturer[0] = '\0';
+	if (proto_usb_string_to_utf8(&prod, id->product, sizeof(id->product)) < 0)
+		id->product[0] = '\0';
+	snprintf(id->serial, sizeof(id->serial), "%s", serial);
+}
+
+/* From the USB descriptors read at open (or the emulated chip's): works while the device is gone. */
+static int info_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	struct transport_usb_identity id = { 0 };
 
 	(void)n;
-	emu_usb_identity(m->emu, &key, &man, &prod, serial);
-	if (proto_usb_string_to_utf8(&man, man8, sizeof(man8)) < 0)
-		man8[0] = '\0';
-	if (proto_usb_string_to_utf8(&prod, prod8, sizeof(prod8)) < 0)
-		prod8[0] = '\0';
+	if (m->emu)
+		emu_identity(m, &id);
+	else
+		transport_usb_identity(m->transport, &id);
 	text_printf(out, "vendor_id: %04x\nproduct_id: %04x\nmanufacturer: %s\nproduct: %s\nserial: %s\ntransport: %s\n",
-		    key.vid, key.pid, man8, prod8, serial, m->transport->ops->name);
+		    id.vid, id.pid, id.manufacturer, id.product, id.serial, m->transport->ops->name);
+	if (!m->emu)
+		text_printf(out, "bus: %03u\naddress: %03u\n", id.bus, id.address);
 	return 0;
 }
 
@@ -63,11 +81,11 @@ static int status_show(struct mount *m, const struct fs_node *n, struct text *ou
 	int ret;
 
 	(void)n;
-	if (m->emu && !emu_plugged(m->emu)) {
+	ret = mount_gone(m) ? -ENODEV : mount_run_shared(m, (uintptr_t)status_job, status_job, &o, sizeof(o));
+	if (ret == -ENODEV && mount_gone(m)) { /* gone before, or found gone by this very read */
 		text_printf(out, "device: gone\n");
 		return 0;
 	}
-	ret = mount_run_shared(m, (uintptr_t)status_job, status_job, &o, sizeof(o));
 	if (ret < 0)
 		return ret;
 	text_printf(out, "device: present\nbus_owner: %s\nbus_release_request: %s\naccess: %s\n"
@@ -95,7 +113,7 @@ static int stats_show(struct mount *m, const struct fs_node *n, struct text *out
 	int ret;
 
 	(void)n;
-	ret = mount_run(m, stats_job, &o);
+	ret = mount_run_offline(m, stats_job, &o);
 	if (ret < 0)
 		return ret;
 	worker_counts(m->worker, &runs, &coalesced);

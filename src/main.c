@@ -4,6 +4,7 @@
  * worker's threads would not survive fork), start the device, serve, and tear down in order.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,81 @@ static void stop_watcher_end(pthread_t thread)
 	pthread_join(thread, NULL);
 }
 
+/* -o exit_on_unplug: the same clean stop as SIGTERM. Sent to the process, so that it reaches
+ * the main thread, the only one that does not block it. */
+static void exit_on_unplug(struct mount *m)
+{
+	(void)m;
+	kill(getpid(), SIGTERM);
+}
+
+/* fuse_daemonize() lets the parent exit 0 before the device is even looked for, and "no such
+ * device" would go to /dev/null. Here the parent waits for the child's word on how the start
+ * went and exits with it; the child opens the device (libusb starts its threads only now,
+ * after the fork) with stderr still on the terminal, then detaches (daemon_started()). */
+static int daemon_report_fd = -1;
+
+static int daemonise(int foreground)
+{
+	int fds[2];
+	char status = 1;
+	pid_t pid;
+
+	if (foreground)
+		return chdir("/") == 0 ? 0 : -errno;
+	if (pipe(fds) != 0) {
+		log_err("cannot create a pipe: %s", strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_err("cannot fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		ssize_t n;
+
+		close(fds[1]);
+		do {
+			n = read(fds[0], &status, 1);
+		} while (n < 0 && errno == EINTR);
+		_exit(n == 1 ? status : 1); /* the child exiting without a word has failed */
+	}
+	close(fds[0]);
+	daemon_report_fd = fds[1];
+	if (setsid() < 0 || chdir("/") != 0) {
+		log_err("cannot detach: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Tell the waiting parent how it went (once); on success, leave the terminal. */
+static void daemon_report(int status)
+{
+	const char byte = (char)status;
+
+	if (daemon_report_fd < 0)
+		return;
+	if (status == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+	}
+	if (write(daemon_report_fd, &byte, 1) != 1) {
+		/* the parent is gone: nobody to tell */
+	}
+	close(daemon_report_fd);
+	daemon_report_fd = -1;
+}
+
 static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {
 	struct fuse_loop_config *config;
@@ -136,8 +212,8 @@ int main(int argc, char *argv[])
 		ret = 0;
 		goto out_args;
 	}
-	if (m.opt.list || !m.opt.emulate) {
-		fprintf(stderr, "mcp2210fs: this build has no USB transport yet; use --emulate (see mcp2210fs(8))\n");
+	if (m.opt.list) {
+		ret = mount_list(&m.opt) < 0 ? 1 : 0;
 		goto out_args;
 	}
 	if (!cmd.mountpoint) {
@@ -168,10 +244,12 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (fuse_session_mount(se, cmd.mountpoint) != 0)
 		goto out_signals;
-	if (fuse_daemonize(cmd.foreground) != 0)
+	if (daemonise(cmd.foreground) != 0)
 		goto out_unmount;
+	m.on_unplug = exit_on_unplug;
 	if (mount_start(&m) < 0)
 		goto out_unmount;
+	daemon_report(0);
 	if (thread_start(&watcher, stop_watcher, &m) != 0) {
 		log_err("cannot start the stop watcher thread");
 		goto out_device;
@@ -190,6 +268,7 @@ out_signals:
 	remove_stop_handlers();
 	fuse_session_destroy(se);
 out_args:
+	daemon_report(1); /* a failed start, in a child whose parent still waits */
 	memset(m.password, 0, sizeof(m.password));
 	options_free(&m.opt);
 	free(cmd.mountpoint);

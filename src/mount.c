@@ -5,6 +5,7 @@
  * interrupt to the job it queues.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <fuse_lowlevel.h>
@@ -12,10 +13,13 @@
 #include "emu/emu.h"
 #include "log.h"
 #include "mount.h"
+#include "thread.h"
 #include "transport.h"
+#include "transport_usb.h"
 #include "worker.h"
 
 #define MOUNT_QUEUE_MAX 64
+#define MOUNT_RESCAN_MS 500 /* how often a lost USB device is looked for (when no hotplug event says) */
 
 static _Thread_local fuse_req_t current_req;
 
@@ -25,6 +29,7 @@ struct call {
 	mount_fn fn;
 	void *arg;
 	size_t out_size;
+	bool offline; /* runs while the device is gone */
 };
 
 static int call_job(void *ctx, struct worker_job *job)
@@ -33,6 +38,9 @@ static int call_job(void *ctx, struct worker_job *job)
 	struct mount *m = ctx;
 	int ret;
 
+	/* A USB device that is gone fails everything at once, cached values included. */
+	if (!c->offline && !m->emu && transport_usb_gone(m->transport))
+		return -ENODEV;
 	m->current_job = job;
 	ret = c->fn(m, c->arg);
 	m->current_job = NULL;
@@ -79,19 +87,26 @@ static int run(struct mount *m, struct worker_job *job, unsigned deadline_ms)
 	return ret;
 }
 
-int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms)
+static int run_call(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms, bool offline)
 {
-	struct call c = { fn, arg, 0 };
+	struct call c = { fn, arg, 0, offline };
 	struct worker_job job = { .run = call_job, .arg = &c };
 
 	return run(m, &job, deadline_ms);
 }
 
-int mount_run(struct mount *m, mount_fn fn, void *arg) { return mount_run_for(m, fn, arg, MOUNT_DEADLINE_MS); }
+int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms)
+{
+	return run_call(m, fn, arg, deadline_ms, false);
+}
+
+int mount_run(struct mount *m, mount_fn fn, void *arg) { return run_call(m, fn, arg, MOUNT_DEADLINE_MS, false); }
+
+int mount_run_offline(struct mount *m, mount_fn fn, void *arg) { return run_call(m, fn, arg, MOUNT_DEADLINE_MS, true); }
 
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size)
 {
-	struct call c = { fn, arg, out_size };
+	struct call c = { fn, arg, out_size, false };
 	struct worker_job job = { .run = call_job, .arg = &c, .coalesce_key = key, .copy = call_copy };
 
 	return run(m, &job, MOUNT_DEADLINE_MS);
@@ -103,15 +118,73 @@ void mount_invalidate(struct mount *m)
 	memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
 }
 
+bool mount_gone(struct mount *m)
+{
+	if (m->emu)
+		return !emu_plugged(m->emu);
+	return m->transport && transport_usb_gone(m->transport);
+}
+
 static int recover_job(struct mount *m, void *arg)
 {
 	(void)arg;
 	return device_recover(&m->dev);
 }
 
-/* Bring up the emulated chip (the USB transport comes with the next issue), the worker, and
- * recover a chip a previous host left mid-transfer. */
-int mount_start(struct mount *m)
+/* The same device is back: nothing cached survives a power cycle, and a chip that was not
+ * power cycled may be mid-transfer. Nothing else is re-applied: what the chip says is the
+ * truth from now on. */
+static int reconnect_job(struct mount *m, void *arg)
+{
+	int ret = transport_usb_reconnect(m->transport);
+
+	(void)arg;
+	if (ret < 0)
+		return ret;
+	mount_invalidate(m);
+	ret = device_recover(&m->dev);
+	if (ret < 0)
+		log_warn("could not reset the chip's SPI engine after it came back: %s", strerror(-ret));
+	return 0;
+}
+
+static void *monitor_main(void *arg)
+{
+	struct mount *m = arg;
+
+	while (!atomic_load(&m->monitor_stop)) {
+		transport_usb_wait(m->transport, MOUNT_RESCAN_MS);
+		if (atomic_load(&m->monitor_stop) || !transport_usb_gone(m->transport))
+			continue;
+		if (m->opt.exit_on_unplug) {
+			log_warn("the device is gone: exiting (-o exit_on_unplug)");
+			if (m->on_unplug)
+				m->on_unplug(m);
+			break;
+		}
+		run_call(m, reconnect_job, NULL, MOUNT_DEADLINE_MS, true); /* -ENODEV: not back yet */
+	}
+	return NULL;
+}
+
+static void usb_select(const struct mount_options *opt, struct transport_usb_select *sel)
+{
+	sel->vid = opt->vid;
+	sel->pid = opt->pid;
+	sel->serial = opt->serial;
+	sel->bus = opt->bus;
+	sel->address = opt->address;
+}
+
+int mount_list(const struct mount_options *opt)
+{
+	struct transport_usb_select sel;
+
+	usb_select(opt, &sel);
+	return transport_usb_list(&sel, stdout);
+}
+
+static int start_emulator(struct mount *m)
 {
 	struct emu_config cfg = {
 		.state_file = m->opt.state_file,
@@ -134,8 +207,30 @@ int mount_start(struct mount *m)
 	}
 	/* Real time even without frames: a flash erase must still take its 45 ms. */
 	ret = transport_emu_new(m->emu, true, &m->transport);
+	if (ret == 0)
+		return 0;
+err_emu:
+	emu_free(m->emu);
+	m->emu = NULL;
+	return ret;
+}
+
+static int start_usb(struct mount *m)
+{
+	struct transport_usb_select sel;
+
+	usb_select(&m->opt, &sel);
+	return transport_usb_new(&sel, &m->transport);
+}
+
+/* Bring up the device (emulated or USB), the worker, and recover a chip a previous host left
+ * mid-transfer; for USB, the thread that watches for unplug and return. */
+int mount_start(struct mount *m)
+{
+	int ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
+
 	if (ret < 0)
-		goto err_emu;
+		return ret;
 	device_init(&m->dev, m->transport, m->opt.timeout_ms);
 	ret = worker_start(m, MOUNT_QUEUE_MAX, &m->worker);
 	if (ret < 0)
@@ -143,12 +238,24 @@ int mount_start(struct mount *m)
 	ret = mount_run(m, recover_job, NULL);
 	if (ret < 0)
 		log_warn("could not reset the chip's SPI engine at start: %s", strerror(-ret));
+	if (!m->emu) {
+		atomic_store(&m->monitor_stop, false);
+		ret = thread_start(&m->monitor, monitor_main, m);
+		if (ret) {
+			log_err("cannot start the USB monitor thread: %s", strerror(ret));
+			ret = -ret;
+			goto err_worker;
+		}
+		m->monitor_started = true;
+	}
 	return 0;
 
+err_worker:
+	worker_stop(m->worker);
+	m->worker = NULL;
 err_transport:
 	transport_free(m->transport);
 	m->transport = NULL;
-err_emu:
 	emu_free(m->emu);
 	m->emu = NULL;
 	return ret;
@@ -156,6 +263,12 @@ err_emu:
 
 void mount_stop(struct mount *m)
 {
+	if (m->monitor_started) {
+		atomic_store(&m->monitor_stop, true);
+		transport_usb_wake(m->transport);
+		pthread_join(m->monitor, NULL);
+		m->monitor_started = false;
+	}
 	worker_stop(m->worker);
 	m->worker = NULL;
 	transport_free(m->transport);

@@ -7,6 +7,7 @@
 #ifndef MCP2210FS_MOUNT_H
 #define MCP2210FS_MOUNT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +25,12 @@ struct mount_options {
 	char *state_file;     /* --emulate=FILE */
 	char *peripherals;    /* -o peripherals= */
 	unsigned emu_frame_us;
-	char *serial;
+	char *serial;         /* -o serial=: the device to use, or the emulated chip's serial */
+	char *device;         /* -o device=BUS:ADDR, as given */
+	char *vid_arg, *pid_arg;
+	uint16_t vid, pid;    /* parsed from the above; factory values by default */
+	int bus, address;     /* parsed from device=; -1 when not given */
+	int exit_on_unplug;
 	unsigned timeout_ms;
 	unsigned poll_interval_ms;
 	int nvram_rw;
@@ -38,9 +44,16 @@ struct mount_options {
 
 struct mount {
 	struct mount_options opt;
-	struct emu *emu; /* NULL unless emulated */
+	struct emu *emu; /* NULL unless emulated, and then the transport is USB */
 	struct transport *transport;
 	struct worker *worker;
+
+	/* USB only: a thread that notices the device going and brings it back when it returns
+	 * (or calls on_unplug with -o exit_on_unplug). */
+	pthread_t monitor;
+	bool monitor_started;
+	_Atomic bool monitor_stop;
+	void (*on_unplug)(struct mount *m); /* set before mount_start; any thread */
 
 	/* Worker thread only: */
 	struct device dev;
@@ -65,6 +78,9 @@ typedef int (*mount_fn)(struct mount *m, void *arg);
 /* Run fn(m, arg) on the worker thread and return its result. If the calling FUSE request is
  * interrupted, a queued job is withdrawn and a running one cancelled: -EINTR. */
 int mount_run(struct mount *m, mount_fn fn, void *arg);
+/* A job that does not talk to the device (counters): it runs even while the device is gone,
+ * when every other job fails with -ENODEV at once. */
+int mount_run_offline(struct mount *m, mount_fn fn, void *arg);
 /* Same with a deadline of its own (long SPI transactions). */
 int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms);
 /* A read whose result concurrent callers may share: requests with the same key queued at the
@@ -77,7 +93,15 @@ void mount_set_request(void *req);
 /* Drop every cached value (power cycle, replug). Worker thread only. */
 void mount_invalidate(struct mount *m);
 
+/* Unplugged: the USB device went away, or the emulated chip was unplugged. Any thread. */
+bool mount_gone(struct mount *m);
+
+/* Open the device the options select (or create the emulated chip), start the worker.
+ * Call after daemonising: libusb starts threads. 0, or -errno with the reason logged. */
 int mount_start(struct mount *m);
 void mount_stop(struct mount *m);
+
+/* mcp2210fs --list: print the attached devices with the selected VID:PID. 0 or -errno. */
+int mount_list(const struct mount_options *opt);
 
 #endif

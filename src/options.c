@@ -3,6 +3,7 @@
  * The option table (fuse_opt over offsetof), help and version. fstab noise such as _netdev
  * or noauto is dropped so that `mount -t fuse.mcp2210fs` lines work as written.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,6 +28,10 @@ static const struct fuse_opt option_table[] = {
 	OPT("peripherals=%s", peripherals, 0),
 	OPT("emu_frame_us=%u", emu_frame_us, 0),
 	OPT("serial=%s", serial, 0),
+	OPT("device=%s", device, 0),
+	OPT("vid=%s", vid_arg, 0),
+	OPT("pid=%s", pid_arg, 0),
+	OPT("exit_on_unplug", exit_on_unplug, 1),
 	OPT("timeout=%u", timeout_ms, 0),
 	OPT("poll_interval=%u", poll_interval_ms, 0),
 	OPT("nvram=rw", nvram_rw, 1),
@@ -76,9 +81,69 @@ static int option_key(void *data, const char *arg, int key, struct fuse_args *ou
 	}
 }
 
+/* A whole unsigned number in base (16 takes an optional 0x, as lsusb prints IDs without one),
+ * at most max. */
+static int parse_number(const char *s, int base, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!isxdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, base);
+	return errno || *end || *out > max ? -EINVAL : 0;
+}
+
+/* -o vid=, -o pid=: hexadecimal */
+static int parse_usb_id(const char *name, const char *arg, uint16_t *out)
+{
+	unsigned long v;
+
+	if (!arg)
+		return 0;
+	if (parse_number(arg, 16, 0xffff, &v) < 0) {
+		fprintf(stderr, "mcp2210fs: -o %s=%s: expected a hexadecimal ID such as 0x%04x\n", name, arg, *out);
+		return -EINVAL;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* -o device=BUS:ADDR, decimal as lsusb prints them ("Bus 001 Device 005") */
+static int parse_device(struct mount_options *opt)
+{
+	unsigned long bus, address;
+	char *colon;
+	int ret;
+
+	if (!opt->device)
+		return 0;
+	colon = strchr(opt->device, ':');
+	if (!colon) {
+		ret = -EINVAL;
+	} else {
+		*colon = '\0';
+		ret = parse_number(opt->device, 10, 255, &bus);
+		if (ret == 0)
+			ret = parse_number(colon + 1, 10, 255, &address);
+		*colon = ':';
+	}
+	if (ret < 0) {
+		fprintf(stderr, "mcp2210fs: -o device=%s: expected BUS:ADDRESS as mcp2210fs --list shows, e.g. 001:005\n",
+			opt->device);
+		return ret;
+	}
+	opt->bus = (int)bus;
+	opt->address = (int)address;
+	return 0;
+}
+
 int options_parse(struct fuse_args *args, struct mount_options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
+	opt->vid = MCP2210_VID_FACTORY;
+	opt->pid = MCP2210_PID_FACTORY;
+	opt->bus = opt->address = -1;
 	opt->emu_frame_us = 1000;
 	opt->timeout_ms = DEVICE_DEFAULT_TIMEOUT_MS;
 	opt->poll_interval_ms = 20;
@@ -98,6 +163,13 @@ int options_parse(struct fuse_args *args, struct mount_options *opt)
 		fprintf(stderr, "mcp2210fs: -o emu_frame_us=N must be 0..100000\n");
 		return -EINVAL;
 	}
+	if (parse_usb_id("vid", opt->vid_arg, &opt->vid) < 0 || parse_usb_id("pid", opt->pid_arg, &opt->pid) < 0 ||
+	    parse_device(opt) < 0)
+		return -EINVAL;
+	if (opt->emulate && (opt->device || opt->vid_arg || opt->pid_arg)) {
+		fprintf(stderr, "mcp2210fs: -o device=, vid= and pid= choose a USB device: not with --emulate\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -106,19 +178,28 @@ void options_free(struct mount_options *opt)
 	free(opt->state_file);
 	free(opt->peripherals);
 	free(opt->serial);
+	free(opt->device);
+	free(opt->vid_arg);
+	free(opt->pid_arg);
 	free(opt->password_file);
 }
 
 void options_show_help(const char *progname)
 {
 	printf("usage: %s [options] MOUNTPOINT\n"
+	       "       %s --list [-o vid=VID,pid=PID]\n"
 	       "Mount a Microchip MCP2210 USB-to-SPI bridge as a file tree (see mcp2210fs(8)).\n\n"
 	       "mcp2210fs options:\n"
+	       "    --list                 print the attached MCP2210s (BUS:ADDR VID:PID SERIAL PRODUCT), exit\n"
+	       "    -o serial=S            use the MCP2210 with this serial number\n"
+	       "    -o device=BUS:ADDR     use the MCP2210 at this USB bus and address\n"
+	       "    -o vid=VID,pid=PID     its USB IDs in hexadecimal, if NVRAM changed them (default 04d8:00de)\n"
+	       "    -o exit_on_unplug      exit when the device is unplugged (default: wait for it)\n"
 	       "    --emulate[=STATEFILE]  use an emulated MCP2210 (NVRAM/EEPROM kept in STATEFILE)\n"
 	       "    -o peripherals=SPEC    emulated SPI parts, TYPE@CS[:TYPE@CS...], TYPE loopback|flash|shiftreg\n"
 	       "                           (default flash@0:loopback@1:shiftreg@2)\n"
 	       "    -o emu_frame_us=N      emulated USB frame length, 0 = no timing (default 1000)\n"
-	       "    -o serial=S            serial number of the emulated chip (default EMU0000001)\n"
+	       "    -o serial=S            with --emulate: the emulated chip's serial (default EMU0000001)\n"
 	       "    -o timeout=MS          timeout of each USB exchange (default 1000)\n"
 	       "    -o poll_interval=MS    sampling period for poll() on values (default 20)\n"
 	       "    -o nvram=rw            allow writes under nvram/ (they wear the chip's flash)\n"
@@ -126,7 +207,7 @@ void options_show_help(const char *progname)
 	       "    -o password_file=PATH  file with the 8-character NVRAM password\n"
 	       "    -h, --help             this help\n"
 	       "    -V, --version          versions of mcp2210fs, libfuse and libusb\n\n",
-	       progname);
+	       progname, progname);
 	printf("libfuse options:\n");
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
