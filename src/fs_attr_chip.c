@@ -209,7 +209,7 @@ static int eeprom_job(struct mount *m, void *arg)
 			m->eeprom_valid[addr] = true;
 			continue;
 		}
-		if (!m->eeprom_valid[addr]) {
+		if (!m->eeprom_valid[addr] || !m->dev.use_cache) {
 			proto_encode_read_eeprom(req, addr);
 			ret = device_command(&m->dev, req, resp);
 			if (ret == 0)

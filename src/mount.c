@@ -107,7 +107,7 @@ int mount_run_offline(struct mount *m, mount_fn fn, void *arg) { return run_call
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size)
 {
 	struct call c = { fn, arg, out_size, false };
-	struct worker_job job = { .run = call_job, .arg = &c, .coalesce_key = key, .copy = call_copy };
+	struct worker_job job = { .run = call_job, .arg = &c, .coalesce_key = m->opt.naive ? 0 : key, .copy = call_copy };
 
 	return run(m, &job, MOUNT_DEADLINE_MS);
 }
@@ -232,6 +232,10 @@ int mount_start(struct mount *m)
 	if (ret < 0)
 		return ret;
 	device_init(&m->dev, m->transport, m->opt.timeout_ms);
+	if (m->opt.naive) { /* the benchmark's baseline: what other drivers do */
+		m->transport->in_first = false;
+		m->dev.use_cache = false;
+	}
 	ret = worker_start(m, MOUNT_QUEUE_MAX, &m->worker);
 	if (ret < 0)
 		goto err_transport;

@@ -31,6 +31,7 @@ struct mount_options {
 	uint16_t vid, pid;    /* parsed from the above; factory values by default */
 	int bus, address;     /* parsed from device=; -1 when not given */
 	int exit_on_unplug;
+	int naive; /* benchmark baseline: every optimisation off */
 	unsigned timeout_ms;
 	unsigned poll_interval_ms;
 	int nvram_rw;
