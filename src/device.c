@@ -84,6 +84,15 @@ int device_command(struct device *d, const mcp2210_report req, mcp2210_report re
 	}
 }
 
+int device_check(struct device *d)
+{
+	int ret = transport_check(d->transport);
+
+	if (ret < 0)
+		device_invalidate(d);
+	return ret;
+}
+
 int device_recover(struct device *d)
 {
 	struct mcp2210_chip_status st;
@@ -100,9 +109,12 @@ int device_recover(struct device *d)
 
 int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs)
 {
+	int ret = device_check(d);
+
+	if (ret < 0)
+		return ret;
 	if (!d->chip_valid || !d->use_cache) {
 		mcp2210_report req, resp;
-		int ret;
 
 		proto_encode_get_chip_settings(req);
 		ret = device_command(d, req, resp);
@@ -118,9 +130,12 @@ int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs)
 
 int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss)
 {
+	int ret = device_check(d);
+
+	if (ret < 0)
+		return ret;
 	if (!d->spi_valid || !d->use_cache) {
 		mcp2210_report req, resp;
-		int ret;
 
 		proto_encode_get_spi_settings(req);
 		ret = device_command(d, req, resp);

@@ -53,6 +53,9 @@ int device_exchange(struct device *d, const mcp2210_report req, mcp2210_report r
 /* One command to success: 0xF8 retried, other statuses as -errno (EBUSY, EACCES, EIO). */
 int device_command(struct device *d, const mcp2210_report req, mcp2210_report resp);
 
+/* Before serving anything from a cache: -ENODEV (cache dropped) if the device went away. */
+int device_check(struct device *d);
+
 /* At start: a chip left mid-transfer by an earlier host answers 0xF8 until 0x11. */
 int device_recover(struct device *d);
 

@@ -195,6 +195,11 @@ static int eeprom_job(struct mount *m, void *arg)
 	mcp2210_report req, resp;
 	int ret;
 
+	ret = device_check(&m->dev); /* the cache below must be of this device */
+	if (ret < 0) {
+		memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
+		return ret;
+	}
 	for (size_t i = 0; i < io->len; i++) {
 		uint8_t addr = (uint8_t)(io->off + i);
 

@@ -22,6 +22,9 @@ struct transport_ops {
 	/* Throw away IN reports that arrived late (after a timeout or a wrong echo). Returns how
 	 * many, or -errno. */
 	int (*drain)(struct transport *t);
+	/* Optional: is the device still the one we talk to? 0, or -ENODEV once it was unplugged
+	 * (learnt without an exchange, e.g. from hotplug events). */
+	int (*check)(struct transport *t);
 	void (*free)(struct transport *t);
 };
 
@@ -39,6 +42,8 @@ static inline int transport_exchange(struct transport *t, const mcp2210_report r
 }
 
 static inline int transport_drain(struct transport *t) { return t->ops->drain(t); }
+
+static inline int transport_check(struct transport *t) { return t->ops->check ? t->ops->check(t) : 0; }
 
 static inline void transport_free(struct transport *t)
 {

@@ -46,6 +46,7 @@ struct transport_usb {
 	libusb_hotplug_callback_handle hotplug_handle;
 	_Atomic bool gone;
 	_Atomic bool arrived; /* hotplug saw a matching device come */
+	_Atomic bool left;    /* hotplug saw our device go */
 	_Atomic bool woken;
 
 	pthread_mutex_t lock; /* protects id; `changed` goes with it */
@@ -611,25 +612,51 @@ static void usb_free(struct transport *base)
 	free(t);
 }
 
+static int usb_check(struct transport *base);
+
 static const struct transport_ops usb_ops = {
 	.name = "usb",
 	.exchange = usb_exchange,
 	.drain = usb_drain,
+	.check = usb_check,
 	.free = usb_free,
 };
 
-static int LIBUSB_CALL on_arrival(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event event, void *arg)
+/* The signature is libusb's libusb_hotplug_callback_fn. */
+// cppcheck-suppress constParameter
+static int LIBUSB_CALL on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event event, void *arg)
 {
 	struct transport_usb *t = arg;
 
 	(void)ctx;
-	(void)dev;
-	(void)event;
-	atomic_store(&t->arrived, true);
+	if (event == LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT) {
+		if (t->h && dev == libusb_get_device(t->h))
+			atomic_store(&t->left, true);
+	} else {
+		atomic_store(&t->arrived, true);
+	}
 	return 0; /* stay registered */
 }
 
-/* Arrivals wake transport_usb_wait() at once where libusb has hotplug; elsewhere it rescans. */
+/* Before a value is served from the cache: take in the hotplug events that came meanwhile, so
+ * that a device unplugged (and perhaps plugged back, powered up afresh) between two
+ * operations is noticed rather than answered for from memory. */
+static int usb_check(struct transport *base)
+{
+	struct transport_usb *t = (struct transport_usb *)base;
+	struct timeval now = { 0, 0 };
+
+	if (atomic_load(&t->gone))
+		return -ENODEV;
+	if (t->hotplug)
+		libusb_handle_events_timeout_completed(t->ctx, &now, NULL);
+	if (atomic_exchange(&t->left, false))
+		return lost(t);
+	return 0;
+}
+
+/* Arrivals wake transport_usb_wait() at once where libusb has hotplug; elsewhere it rescans.
+ * Departures are taken in by usb_check() before cached values are served. */
 static void hotplug_start(struct transport_usb *t)
 {
 	int err;
@@ -638,8 +665,9 @@ static void hotplug_start(struct transport_usb *t)
 		log_info("no USB hotplug events here: looking for a lost device by rescanning");
 		return;
 	}
-	err = libusb_hotplug_register_callback(t->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, 0, t->id.vid, t->id.pid,
-					       LIBUSB_HOTPLUG_MATCH_ANY, on_arrival, t, &t->hotplug_handle);
+	err = libusb_hotplug_register_callback(t->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+					       0, t->id.vid, t->id.pid, LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, t,
+					       &t->hotplug_handle);
 	if (err < 0)
 		log_info("cannot register for USB hotplug events (%s): looking for a lost device by rescanning",
 			 libusb_error_name(err));

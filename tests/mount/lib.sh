@@ -139,26 +139,32 @@ daemon_alive()
 }
 
 # mount_emu [extra mcp2210fs args...]
-mount_emu()
+# Creates $TMP and $MNT once (mount_emu calls it; tests may call it earlier).
+ensure_tmp()
 {
-	[ -z "$DAEMON_PID" ] || fail "mount_emu: a daemon is already running"
 	if [ -z "$TMP" ]; then
 		TMP=$(mktemp -d "${TMPDIR:-/tmp}/mcp2210fs-test.XXXXXX") || fail "mktemp -d"
 		MNT=$TMP/mnt
 		mkdir "$MNT" || fail "mkdir $MNT"
 	fi
-	echo "== mcp2210fs --emulate=$TMP/chip.state -o emu_frame_us=0 -f $* $MNT" >>"$TMP/daemon.log"
-	echo "mount: mcp2210fs --emulate -o emu_frame_us=0 -f $*"
+}
+
+mount_emu()
+{
+	[ -z "$DAEMON_PID" ] || fail "mount_emu: a daemon is already running"
+	ensure_tmp
+	# MOUNT_PREFIX runs the daemon under another program (the USB harness); MOUNT_ARGS are the
+	# daemon's device options (default: the emulated chip, no timing).
+	_args=${MOUNT_ARGS-"--emulate=$TMP/chip.state -o emu_frame_us=0"}
+	echo "== ${MOUNT_PREFIX:-}mcp2210fs $_args -f $* $MNT" >>"$TMP/daemon.log"
+	echo "mount: ${MOUNT_PREFIX:-}mcp2210fs $_args -f $*"
 	# A non-interactive shell starts background commands with SIGINT ignored, and libfuse
 	# keeps an ignored signal ignored: give the daemon the default disposition back when env
 	# can (the daemon must be stoppable with SIGINT as from a terminal).
-	if [ "$ENV_DEFAULT_SIGNAL" = yes ]; then
-		env --default-signal=INT,QUIT "$DAEMON" --emulate="$TMP/chip.state" -o emu_frame_us=0 \
-			-f "$@" "$MNT" </dev/null >>"$TMP/daemon.log" 2>&1 &
-	else
-		"$DAEMON" --emulate="$TMP/chip.state" -o emu_frame_us=0 -f "$@" "$MNT" \
-			</dev/null >>"$TMP/daemon.log" 2>&1 &
-	fi
+	_env=""
+	[ "$ENV_DEFAULT_SIGNAL" = yes ] && _env="env --default-signal=INT,QUIT"
+	# shellcheck disable=SC2086 # the prefix, env and device options are word lists
+	$_env ${MOUNT_PREFIX:-} "$DAEMON" $_args -f "$@" "$MNT" </dev/null >>"$TMP/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	_tries=200
 	while ! is_mounted; do
