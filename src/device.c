@@ -243,8 +243,9 @@ int device_gpio_direction(struct device *d, unsigned pin, bool output, bool leve
 		return ret;
 	if (cs.pin_function[pin] != MCP2210_PIN_GPIO || (output && pin == 8))
 		return -EPERM;
-	/* Latch first, then direction: the pin comes up at its level with no glitch. */
-	if (output) {
+	/* Latch first, then direction: the pin comes up at its level with no glitch. A latch that
+	 * already holds the level costs nothing. */
+	if (output && (((cs.gpio_value >> pin) & 1) != level || !d->use_cache)) {
 		ret = set_latch(d, with_bit(cs.gpio_value, pin, level));
 		if (ret < 0)
 			return ret;
@@ -274,6 +275,13 @@ static int spi_exchange(void *arg, const mcp2210_report req, mcp2210_report resp
 	return device_exchange(c->d, req, resp);
 }
 
+static bool spi_cancelled(void *arg)
+{
+	struct spi_ctx *c = arg;
+
+	return c->job && worker_job_cancelled(c->job);
+}
+
 static void spi_abort(struct device *d)
 {
 	mcp2210_report req, resp;
@@ -285,7 +293,9 @@ static void spi_abort(struct device *d)
 
 ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint8_t *tx, uint8_t *rx, size_t n)
 {
-	const struct spi_xfer_limits limits = { .busy_max = d->busy_retries, .idle_polls_max = d->busy_retries };
+	struct spi_xfer_limits limits = {
+		.busy_max = d->busy_retries, .idle_polls_max = d->busy_retries, .cancelled = spi_cancelled,
+	};
 	struct spi_xfer_stats st = { 0 };
 	struct spi_ctx ctx = { d, job };
 	struct mcp2210_spi_settings ss;
@@ -302,6 +312,11 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 		ret = device_set_spi_settings(d, &ss);
 		if (ret < 0)
 			return ret;
+	}
+	if (d->use_cache) { /* the naive baseline polls as other drivers do */
+		limits.byte_ns = (8000000000ull + ss.bitrate - 1) / ss.bitrate + ss.delay_between_bytes * 100000ull;
+		limits.lead_ns = ss.delay_cs_to_data * 100000ull;
+		limits.tail_ns = ss.delay_data_to_cs * 100000ull;
 	}
 	ret = spi_xfer_run(spi_exchange, &ctx, tx, rx, n, &limits, &st);
 	d->stats.retries += st.busy;

@@ -16,6 +16,7 @@
 #define MCP2210_VID_FACTORY 0x04D8
 #define MCP2210_PID_FACTORY 0x00DE
 #define MCP2210_PIN_COUNT 9
+#define MCP2210_USB_FRAME_NS 1000000ull /* full speed: interrupt endpoints polled once per 1 ms frame */
 #define MCP2210_PIN_MASK 0x01FFu
 #define MCP2210_EEPROM_SIZE 256
 #define MCP2210_SPI_CHUNK_MAX 60           /* data bytes in one 0x42 report */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "spi_xfer.h"
 
@@ -17,7 +18,37 @@ struct run {
 	size_t n, got;
 	uint8_t engine;
 	bool answered;
+	uint64_t ready_ns; /* CLOCK_MONOTONIC time the chip should be done with what it has */
 };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait until the chip can take more; on real hardware the USB round trip is usually longer.
+ * Long waits (slow clocks, long delays) are cut in slices so that a cancel is seen. */
+#define PACE_SLICE_NS 20000000ull
+
+static int pace(const struct run *r)
+{
+	for (;;) {
+		uint64_t now = monotonic_ns(), until;
+		struct timespec ts;
+
+		if (!r->ready_ns || now >= r->ready_ns)
+			return 0;
+		if (r->limits->cancelled && r->limits->cancelled(r->ctx))
+			return -EINTR;
+		until = r->ready_ns - now > PACE_SLICE_NS ? now + PACE_SLICE_NS : r->ready_ns;
+		ts.tv_sec = (time_t)(until / 1000000000ull);
+		ts.tv_nsec = (long)(until % 1000000000ull);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+}
 
 /* One 0x42 with len bytes, resent while the chip answers 0xF8 (bounded). */
 static int step(struct run *r, const uint8_t *data, size_t len)
@@ -28,6 +59,9 @@ static int step(struct run *r, const uint8_t *data, size_t len)
 	int ret;
 
 	ret = proto_encode_spi_transfer(req, data, len);
+	if (ret < 0)
+		return ret;
+	ret = pace(r);
 	if (ret < 0)
 		return ret;
 	for (;;) {
@@ -77,6 +111,12 @@ ssize_t spi_xfer_run(spi_xfer_exchange_fn exchange, void *ctx, const uint8_t *tx
 		ret = step(&r, tx + sent, len);
 		if (ret < 0)
 			return ret;
+		/* The chip took the chunk in the last exchange (after any 0xF8) and clocks it from
+		 * then: the answer comes back at the end of the USB frame that carried the OUT, so
+		 * the clocking started about one frame before now. */
+		if (limits->byte_ns)
+			r.ready_ns = monotonic_ns() - MCP2210_USB_FRAME_NS + (sent ? 0 : limits->lead_ns) + len * limits->byte_ns +
+				     (sent + len == n ? limits->tail_ns : 0);
 		sent += len;
 	}
 	while (r.engine != MCP2210_ENGINE_FINISHED) {

@@ -27,6 +27,12 @@ struct spi_xfer_stats {
 struct spi_xfer_limits {
 	unsigned busy_max;
 	unsigned idle_polls_max;
+	/* Pacing, so that a slow SPI clock costs waiting rather than USB traffic: the time the
+	 * chip needs per byte and before the first / after the last byte (all 0: no waiting).
+	 * The next 0x42 is sent only once the chip should have clocked the previous chunk. */
+	uint64_t byte_ns, lead_ns, tail_ns;
+	/* Optional: asked while waiting; true stops the transaction with -EINTR. */
+	bool (*cancelled)(void *ctx);
 };
 
 /* Returns n, or -errno: the exchange's error, the chip's status mapped by the status table,

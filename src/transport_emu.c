@@ -36,15 +36,16 @@ static void sleep_until(uint64_t wall_ns)
 }
 
 /* Hand the chip the wall-clock time that passed since it last saw the host. With USB frames,
- * only whole frames count: the microseconds a host spends between an IN completion and its
- * next OUT do not cost a real host controller a frame, and must not cost the model one. */
+ * the idle time is rounded to the nearest whole frame: the microseconds a host spends between
+ * an IN completion and its next OUT do not cost a real host controller a frame, and must not
+ * cost the model one, while a host that waited 4.8 ms has let the chip run for about 5. */
 static void catch_up(struct transport_emu *t)
 {
 	uint64_t wall = monotonic_ns() - t->t0_ns, now = emu_now(t->emu), frame = emu_frame_ns(t->emu);
 
 	if (wall <= now)
 		return;
-	emu_advance(t->emu, frame ? (wall - now) / frame * frame : wall - now);
+	emu_advance(t->emu, frame ? (wall - now + frame / 2) / frame * frame : wall - now);
 }
 
 static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms)

@@ -275,8 +275,8 @@ static void dev_catch_up(struct usbemu_dev *d)
 	if (!f) {
 		if (wall > now)
 			emu_advance(d->emu, wall - now);
-	} else if (wall > now + f) {
-		emu_advance(d->emu, (wall - now) / f * f);
+	} else if (wall > now) {
+		emu_advance(d->emu, (wall - now + f / 2) / f * f); /* nearest frame, as transport_emu */
 	}
 }
 
