@@ -107,46 +107,52 @@ int device_recover(struct device *d)
 	return ret;
 }
 
-int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs)
+/* How to read one cached block from the chip. */
+struct cached_block {
+	void (*encode)(mcp2210_report req);
+	int (*decode)(const mcp2210_report resp, void *out);
+};
+
+static int decode_chip(const mcp2210_report resp, void *out) { return proto_decode_get_chip_settings(resp, out); }
+static int decode_spi(const mcp2210_report resp, void *out) { return proto_decode_get_spi_settings(resp, out); }
+
+static const struct cached_block chip_block = { proto_encode_get_chip_settings, decode_chip };
+static const struct cached_block spi_block = { proto_encode_get_spi_settings, decode_spi };
+
+/* Serve *cache if valid (and the device still there), else read it from the chip first. */
+static int cached_read(struct device *d, const struct cached_block *b, bool *valid, void *cache)
 {
+	mcp2210_report req, resp;
 	int ret = device_check(d);
 
-	if (ret < 0)
+	if (ret < 0 || (*valid && d->use_cache))
 		return ret;
-	if (!d->chip_valid || !d->use_cache) {
-		mcp2210_report req, resp;
-
-		proto_encode_get_chip_settings(req);
-		ret = device_command(d, req, resp);
-		if (ret == 0)
-			ret = proto_decode_get_chip_settings(resp, &d->chip);
-		if (ret < 0)
-			return ret == -EPROTO ? -EIO : ret;
-		d->chip_valid = true;
-	}
-	*cs = d->chip;
+	b->encode(req);
+	ret = device_command(d, req, resp);
+	if (ret == 0)
+		ret = b->decode(resp, cache);
+	if (ret < 0)
+		return ret == -EPROTO ? -EIO : ret;
+	*valid = true;
 	return 0;
+}
+
+int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs)
+{
+	int ret = cached_read(d, &chip_block, &d->chip_valid, &d->chip);
+
+	if (ret == 0)
+		*cs = d->chip;
+	return ret;
 }
 
 int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss)
 {
-	int ret = device_check(d);
+	int ret = cached_read(d, &spi_block, &d->spi_valid, &d->spi);
 
-	if (ret < 0)
-		return ret;
-	if (!d->spi_valid || !d->use_cache) {
-		mcp2210_report req, resp;
-
-		proto_encode_get_spi_settings(req);
-		ret = device_command(d, req, resp);
-		if (ret == 0)
-			ret = proto_decode_get_spi_settings(resp, &d->spi);
-		if (ret < 0)
-			return ret == -EPROTO ? -EIO : ret;
-		d->spi_valid = true;
-	}
-	*ss = d->spi;
-	return 0;
+	if (ret == 0)
+		*ss = d->spi;
+	return ret;
 }
 
 int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs)
