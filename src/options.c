@@ -54,10 +54,15 @@ static const struct fuse_opt option_table[] = {
 	FUSE_OPT_END,
 };
 
-/* The fstab "device" field of a mcp2210fs line: "mcp2210fs", "mcp2210fs:SOMETHING", "none". */
+/* The fstab "device" field of a mcp2210fs line: "mcp2210fs", "mcp2210fs:SOMETHING", "none".
+ * mount(8) turns a source that names an existing file into its full path, so ".../mcp2210fs"
+ * counts too. */
 static bool is_fstab_source(const char *arg)
 {
-	return strcmp(arg, "none") == 0 || strncmp(arg, "mcp2210fs", 9) == 0;
+	const char *base = strrchr(arg, '/');
+
+	base = base ? base + 1 : arg;
+	return strcmp(arg, "none") == 0 || strncmp(base, "mcp2210fs", 9) == 0;
 }
 
 static int option_key(void *data, const char *arg, int key, struct fuse_args *out)
