@@ -739,7 +739,7 @@ static const struct step fixed_steps[] = {
 	STEP("read interrupt/count", R, "interrupt/count", NULL, 1, "0x12 get event count (no reset)"),
 	STEP("read the eeprom, first (256 B)", R, "eeprom", NULL, 256, "0x50 reads one byte per exchange"),
 	STEP("read the eeprom, second", R, "eeprom", NULL, 0, "cached after its first full read"),
-	STEP("write one eeprom byte", STEP_EEPROM_BYTE, "eeprom", NULL, 1, "0x51 write one byte, no read first"),
+	STEP("write one eeprom byte", STEP_EEPROM_BYTE, "eeprom", NULL, 2, "0x51 write, then 0x50 read back (writes are verified)"),
 };
 
 #undef STEP

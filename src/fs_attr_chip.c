@@ -8,6 +8,7 @@
 
 #include "emu/emu.h"
 #include "fs.h"
+#include "log.h"
 #include "settings_text.h"
 #include "transport_usb.h"
 #include "worker.h"
@@ -189,13 +190,48 @@ struct eeprom_io {
 	size_t off, len;
 };
 
-static int eeprom_job(struct mount *m, void *arg)
+/* One byte from the chip into the cache. */
+static int eeprom_fetch(struct mount *m, uint8_t addr)
 {
-	struct eeprom_io *io = arg;
 	mcp2210_report req, resp;
 	int ret;
 
-	ret = device_check(&m->dev); /* the cache below must be of this device */
+	proto_encode_read_eeprom(req, addr);
+	ret = device_command(&m->dev, req, resp);
+	if (ret == 0)
+		ret = proto_decode_read_eeprom(resp, addr, &m->eeprom[addr]);
+	m->eeprom_valid[addr] = ret == 0;
+	return ret == -EPROTO ? -EIO : ret;
+}
+
+/* Write one byte and read it back: the chip answers 0x51 with success even when the cell did
+ * not take the value, and a write must never be reported done when it was not. */
+static int eeprom_store(struct mount *m, uint8_t addr, uint8_t value)
+{
+	mcp2210_report req, resp;
+	int ret;
+
+	proto_encode_write_eeprom(req, addr, value);
+	ret = device_command(&m->dev, req, resp);
+	if (ret == 0)
+		ret = proto_decode_write_eeprom(resp);
+	m->eeprom_valid[addr] = false;
+	if (ret == 0)
+		ret = eeprom_fetch(m, addr);
+	if (ret < 0)
+		return ret == -EPROTO ? -EIO : ret;
+	if (m->eeprom[addr] != value) {
+		log_err("EEPROM byte %u reads back 0x%02x after writing 0x%02x", addr, m->eeprom[addr], value);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int eeprom_job(struct mount *m, void *arg)
+{
+	struct eeprom_io *io = arg;
+	int ret = device_check(&m->dev); /* the cache below must be of this device */
+
 	if (ret < 0) {
 		memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
 		return ret;
@@ -203,27 +239,14 @@ static int eeprom_job(struct mount *m, void *arg)
 	for (size_t i = 0; i < io->len; i++) {
 		uint8_t addr = (uint8_t)(io->off + i);
 
-		if (io->src) {
-			proto_encode_write_eeprom(req, addr, io->src[i]);
-			ret = device_command(&m->dev, req, resp);
-			if (ret == 0)
-				ret = proto_decode_write_eeprom(resp);
-			if (ret < 0)
-				return (ret == -EPROTO ? -EIO : ret);
-			m->eeprom[addr] = io->src[i];
-			m->eeprom_valid[addr] = true;
-			continue;
-		}
-		if (!m->eeprom_valid[addr] || !m->dev.use_cache) {
-			proto_encode_read_eeprom(req, addr);
-			ret = device_command(&m->dev, req, resp);
-			if (ret == 0)
-				ret = proto_decode_read_eeprom(resp, addr, &m->eeprom[addr]);
-			if (ret < 0)
-				return (ret == -EPROTO ? -EIO : ret);
-			m->eeprom_valid[addr] = true;
-		}
-		io->dst[i] = m->eeprom[addr];
+		if (io->src)
+			ret = eeprom_store(m, addr, io->src[i]);
+		else if (!m->eeprom_valid[addr] || !m->dev.use_cache)
+			ret = eeprom_fetch(m, addr);
+		if (ret < 0)
+			return ret;
+		if (io->dst)
+			io->dst[i] = m->eeprom[addr];
 	}
 	return 0;
 }

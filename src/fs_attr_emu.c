@@ -148,6 +148,7 @@ static const char *const fault_names[EMU_FAULT_KIND_COUNT] = {
 	[EMU_FAULT_CORRUPT] = "corrupt",       [EMU_FAULT_WRONG_ECHO] = "wrong_echo",
 	[EMU_FAULT_BUSY] = "busy",             [EMU_FAULT_SPI_STALL] = "spi_stall",
 	[EMU_FAULT_DISCONNECT] = "disconnect", [EMU_FAULT_EEPROM_WRITE] = "eeprom_write",
+	[EMU_FAULT_SILENT_WRITE] = "silent_write",
 };
 
 static int fault_pair(void *ctx, const char *key, const char *value)

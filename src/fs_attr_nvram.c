@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "log.h"
 #include "settings_text.h"
 
 static int nvram_get(struct mount *m, uint8_t sub, mcp2210_report resp)
@@ -71,6 +72,20 @@ static int write_chip_block(struct mount *m, struct mcp2210_chip_settings *cs)
 	return ret < 0 ? ret : nvram_set(m, req, MCP2210_NVRAM_CHIP);
 }
 
+/* NVRAM writes are answered before anyone knows the flash took them: read back, and call a
+ * difference what it is (EIO) rather than success. */
+static int verify_settings(struct mount *m, const struct settings *want)
+{
+	struct settings got = { 0 };
+	int ret = nvram_settings_get(m, &got);
+
+	if (ret == 0 && !settings_equal(&got, want)) {
+		log_err("NVRAM power-up settings read back different from what was written");
+		ret = -EIO;
+	}
+	return ret;
+}
+
 /* ---- nvram/settings ---------------------------------------------------------------------- */
 
 static int nv_settings_get_job(struct mount *m, void *arg) { return nvram_settings_get(m, arg); }
@@ -107,7 +122,7 @@ static int nv_settings_set_job(struct mount *m, void *arg)
 		if (ret == 0)
 			ret = nvram_set(m, req, MCP2210_NVRAM_SPI);
 	}
-	return ret;
+	return ret < 0 ? ret : verify_settings(m, &want);
 }
 
 static int nv_settings_store(struct mount *m, const struct fs_node *n, char *value)
@@ -141,6 +156,18 @@ static int usb_get(struct mount *m, struct usb_block *u)
 	if (ret == 0)
 		ret = proto_decode_get_nvram_string(resp, MCP2210_NVRAM_PRODUCT, &u->product);
 	return ret == -EPROTO ? -EIO : ret;
+}
+
+static bool string_equal(const struct mcp2210_usb_string *a, const struct mcp2210_usb_string *b)
+{
+	return a->len == b->len && memcmp(a->units, b->units, a->len * sizeof(a->units[0])) == 0;
+}
+
+static bool usb_equal(const struct usb_block *a, const struct usb_block *b)
+{
+	return a->key.vid == b->key.vid && a->key.pid == b->key.pid && a->key.power == b->key.power &&
+	       a->key.current_2ma == b->key.current_2ma && string_equal(&a->manufacturer, &b->manufacturer) &&
+	       string_equal(&a->product, &b->product);
 }
 
 static int usb_get_job(struct mount *m, void *arg) { return usb_get(m, arg); }
@@ -249,6 +276,15 @@ static int usb_set_job(struct mount *m, void *arg)
 		if (ret == 0)
 			ret = nvram_set(m, req, MCP2210_NVRAM_PRODUCT);
 	}
+	if (ret == 0) {
+		struct usb_block got = { 0 };
+
+		ret = usb_get(m, &got);
+		if (ret == 0 && !usb_equal(&got, &want)) {
+			log_err("NVRAM USB parameters read back different from what was written");
+			ret = -EIO;
+		}
+	}
 	return ret;
 }
 
@@ -288,7 +324,8 @@ static int access_job(struct mount *m, void *arg)
 	if (ret < 0 || cur.chip.access == *(uint8_t *)arg)
 		return ret;
 	cur.chip.access = *(uint8_t *)arg;
-	return write_chip_block(m, &cur.chip);
+	ret = write_chip_block(m, &cur.chip);
+	return ret < 0 ? ret : verify_settings(m, &cur);
 }
 
 static int access_store(struct mount *m, const struct fs_node *n, char *value)

@@ -20,6 +20,9 @@ void settings_format(const struct settings *s, struct text *out);
  * repeated key or a bad value; *s is then unspecified (parse into a copy). */
 int settings_parse(char *text, struct settings *s);
 
+/* Same settings, field by field (passwords and padding not compared). */
+bool settings_equal(const struct settings *a, const struct settings *b);
+
 /* Pin function names: "gpio", "cs", or the pin's dedicated function; NULL where the pin has
  * no such role (cs on GP8, dedicated on GP0/GP1). */
 const char *settings_function_name(unsigned pin, uint8_t function);

@@ -118,6 +118,7 @@ enum emu_fault {
 	EMU_FAULT_SPI_STALL,   /* the next SPI chunk taken never finishes clocking, until 0x11 */
 	EMU_FAULT_DISCONNECT,  /* unplug after count more OUT reports (0: before the next) */
 	EMU_FAULT_EEPROM_WRITE, /* the next count EEPROM writes answer 0xFA and change nothing */
+	EMU_FAULT_SILENT_WRITE, /* the next count EEPROM/NVRAM writes store a wrong value, answer OK */
 	EMU_FAULT_KIND_COUNT,
 };
 

@@ -83,6 +83,9 @@ struct emu {
 	struct emu_counters counters;
 };
 
+/* emu_usb.c: take one armed fault of this kind (counted); false if none is armed. */
+bool emu_fault_fire(struct emu *e, enum emu_fault kind);
+
 /* emu_core.c */
 void emu_power_up(struct emu *e);
 /* Act on everything due by now (a transaction's CS release). */

@@ -72,12 +72,10 @@ static uint8_t write_eeprom(struct emu *e, const mcp2210_report req)
 		return MCP2210_STATUS_UNKNOWN_COMMAND;
 	if (writes_blocked(e))
 		return MCP2210_STATUS_BLOCKED;
-	if (e->faults.armed[EMU_FAULT_EEPROM_WRITE]) {
-		e->faults.armed[EMU_FAULT_EEPROM_WRITE]--;
-		e->counters.faults++;
+	if (emu_fault_fire(e, EMU_FAULT_EEPROM_WRITE))
 		return MCP2210_STATUS_EEPROM_WRITE_FAILED;
-	}
-	e->nvram.eeprom[addr] = value;
+	/* a worn cell: the write "succeeds" with another value, only a read-back shows it */
+	e->nvram.eeprom[addr] = emu_fault_fire(e, EMU_FAULT_SILENT_WRITE) ? (uint8_t)~value : value;
 	persist(e);
 	return MCP2210_STATUS_OK;
 }
@@ -97,6 +95,29 @@ static int set_nvram(struct emu *e, uint8_t sub, const mcp2210_report req)
 		return proto_parse_set_nvram_string(req, &nv->product);
 	default:
 		return proto_parse_set_nvram_string(req, &nv->manufacturer);
+	}
+}
+
+/* Fault injection: one bit of the block just written comes out wrong, in a field that stays
+ * valid, as a flash cell that did not take the write. */
+static void corrupt_block(struct emu_nvram *nv, uint8_t sub)
+{
+	switch (sub) {
+	case MCP2210_NVRAM_SPI:
+		nv->spi.cs_idle ^= 1;
+		break;
+	case MCP2210_NVRAM_CHIP:
+		nv->chip.gpio_value ^= 1;
+		break;
+	case MCP2210_NVRAM_USB_KEY:
+		nv->usb_key.vid ^= 1;
+		break;
+	case MCP2210_NVRAM_PRODUCT:
+		nv->product.units[0] ^= 1;
+		break;
+	default:
+		nv->manufacturer.units[0] ^= 1;
+		break;
 	}
 }
 
@@ -124,6 +145,8 @@ static void set_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_repor
 		proto_answer_status(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
 		return;
 	}
+	if (emu_fault_fire(e, EMU_FAULT_SILENT_WRITE))
+		corrupt_block(&e->nvram, sub);
 	if (sub == MCP2210_NVRAM_CHIP) {
 		if (e->nvram.chip.access != MCP2210_ACCESS_PASSWORD)
 			memset(e->nvram.chip.password, 0, sizeof(e->nvram.chip.password));

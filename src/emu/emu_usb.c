@@ -19,7 +19,7 @@ static void queue_answer(struct emu *e, const mcp2210_report resp)
 }
 
 /* Take one armed fault of this kind, counting it. */
-static bool fire(struct emu *e, enum emu_fault kind)
+bool emu_fault_fire(struct emu *e, enum emu_fault kind)
 {
 	if (!e->faults.armed[kind])
 		return false;
@@ -59,20 +59,20 @@ static int out_locked(struct emu *e, const mcp2210_report req)
 
 	if (!e->plugged)
 		return -ENODEV;
-	if (fire(e, EMU_FAULT_NO_ANSWER))
+	if (emu_fault_fire(e, EMU_FAULT_NO_ANSWER))
 		return 0;
-	if (fire(e, EMU_FAULT_BUSY)) {
+	if (emu_fault_fire(e, EMU_FAULT_BUSY)) {
 		e->counters.commands++;
 		e->counters.per_command[proto_cmd(req)]++;
 		proto_answer_status(resp, proto_cmd(req), MCP2210_STATUS_BUSY);
 	} else {
 		emu_handle_command(e, req, resp);
 	}
-	if (fire(e, EMU_FAULT_CORRUPT))
+	if (emu_fault_fire(e, EMU_FAULT_CORRUPT))
 		corrupt(resp);
-	if (fire(e, EMU_FAULT_WRONG_ECHO))
+	if (emu_fault_fire(e, EMU_FAULT_WRONG_ECHO))
 		resp[0] ^= 0x01;
-	if (fire(e, EMU_FAULT_LATE_ANSWER))
+	if (emu_fault_fire(e, EMU_FAULT_LATE_ANSWER))
 		e->faults.hold_next_in = true;
 	queue_answer(e, resp);
 	return 0;
