@@ -32,6 +32,12 @@ static void fill_stat(const struct fs *fs, const struct fs_node *n, struct stat 
 	st->st_nlink = S_ISDIR(n->mode) ? 2 : 1;
 	st->st_uid = getuid();
 	st->st_gid = getgid();
+	/* -o gid=GROUP: a hardware group may use the device as the owner does */
+	if (fs->mount->opt.gid >= 0) {
+		st->st_gid = (gid_t)fs->mount->opt.gid;
+		if (n->mode & S_IWUSR)
+			st->st_mode |= S_IWGRP;
+	}
 	st->st_size = n->ops ? n->ops->size : 0;
 	st->st_blksize = 4096;
 }

@@ -38,6 +38,8 @@ struct mount_options {
 	int allow_permanent_lock;
 	char *password_file;
 	int list;
+	char *group;     /* -o gid=GROUP: name or number */
+	long gid;        /* resolved, -1 for none */
 	int source_seen; /* positional arguments seen (fstab source, then mount point) */
 	int show_help;
 	int show_version;

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static const struct fuse_opt option_table[] = {
 	OPT("nvram=ro", nvram_rw, 0),
 	OPT("allow_permanent_lock", allow_permanent_lock, 1),
 	OPT("password_file=%s", password_file, 0),
+	OPT("gid=%s", group, 0),
 	OPT("--list", list, 1),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -144,6 +146,30 @@ static int parse_device(struct mount_options *opt)
 	return 0;
 }
 
+/* -o gid=GROUP: a group name or number that gets read-write access to the writable files. */
+static int resolve_group(struct mount_options *opt)
+{
+	const struct group *g;
+	char *end;
+	long n;
+
+	opt->gid = -1;
+	if (!opt->group)
+		return 0;
+	n = strtol(opt->group, &end, 10);
+	if (*opt->group && !*end && n >= 0) {
+		opt->gid = n;
+		return 0;
+	}
+	g = getgrnam(opt->group);
+	if (!g) {
+		fprintf(stderr, "mcp2210fs: -o gid=%s: no such group\n", opt->group);
+		return -EINVAL;
+	}
+	opt->gid = (long)g->gr_gid;
+	return 0;
+}
+
 int options_parse(struct fuse_args *args, struct mount_options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
@@ -157,6 +183,8 @@ int options_parse(struct fuse_args *args, struct mount_options *opt)
 		return -EINVAL;
 	if (opt->state_file)
 		opt->emulate = 1;
+	if (resolve_group(opt) < 0)
+		return -EINVAL;
 	if (opt->timeout_ms == 0 || opt->timeout_ms > 600000) {
 		fprintf(stderr, "mcp2210fs: -o timeout=MS must be 1..600000\n");
 		return -EINVAL;
@@ -188,6 +216,7 @@ void options_free(struct mount_options *opt)
 	free(opt->vid_arg);
 	free(opt->pid_arg);
 	free(opt->password_file);
+	free(opt->group);
 }
 
 void options_show_help(const char *progname)
@@ -212,6 +241,7 @@ void options_show_help(const char *progname)
 	       "    -o nvram=rw            allow writes under nvram/ (they wear the chip's flash)\n"
 	       "    -o allow_permanent_lock  allow writing \"locked\" to nvram/access (irreversible)\n"
 	       "    -o password_file=PATH  file with the 8-character NVRAM password\n"
+	       "    -o gid=GROUP           files belong to GROUP, writable ones group-writable\n"
 	       "    -h, --help             this help\n"
 	       "    -V, --version          versions of mcp2210fs, libfuse and libusb\n\n",
 	       progname, progname);
