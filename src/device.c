@@ -74,7 +74,7 @@ int device_command(struct device *d, const mcp2210_report req, mcp2210_report re
 		if (ret != -EAGAIN) {
 			log_warn("%s (0x%02x): %s (0x%02x)", proto_cmd_name(req[0]), req[0], proto_status_name(resp[1]),
 				 resp[1]);
-			return ret == -EPROTO ? -EIO : ret;
+			return device_errno(ret);
 		}
 		if (tries >= d->busy_retries) {
 			log_warn("%s (0x%02x): still busy after %u retries", proto_cmd_name(req[0]), req[0], tries);
@@ -132,7 +132,7 @@ static int cached_read(struct device *d, const struct cached_block *b, bool *val
 	if (ret == 0)
 		ret = b->decode(resp, cache);
 	if (ret < 0)
-		return ret == -EPROTO ? -EIO : ret;
+		return device_errno(ret);
 	*valid = true;
 	return 0;
 }
@@ -182,7 +182,7 @@ int device_set_spi_settings(struct device *d, const struct mcp2210_spi_settings 
 	if (ret == 0)
 		ret = proto_decode_set_spi_settings(resp, &d->spi); /* the chip's echo is the truth */
 	if (ret < 0)
-		return ret == -EPROTO ? -EIO : ret;
+		return device_errno(ret);
 	d->spi_valid = true;
 	return 0;
 }
@@ -196,7 +196,7 @@ int device_gpio_levels(struct device *d, uint16_t *levels)
 	ret = device_command(d, req, resp);
 	if (ret == 0)
 		ret = proto_decode_get_gpio_values(resp, levels);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 static int set_latch(struct device *d, uint16_t latch)
@@ -210,7 +210,7 @@ static int set_latch(struct device *d, uint16_t latch)
 	if (ret == 0)
 		ret = proto_decode_set_gpio_values(resp, &levels);
 	if (ret < 0)
-		return ret == -EPROTO ? -EIO : ret;
+		return device_errno(ret);
 	d->chip.gpio_value = latch;
 	return 0;
 }
@@ -262,7 +262,7 @@ int device_gpio_direction(struct device *d, unsigned pin, bool output, bool leve
 	if (ret == 0)
 		ret = proto_decode_set_gpio_directions(resp);
 	if (ret < 0)
-		return ret == -EPROTO ? -EIO : ret;
+		return device_errno(ret);
 	d->chip.gpio_direction = dirs;
 	return 0;
 }
@@ -329,7 +329,7 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 	if (ret < 0) {
 		if (ret != -ENODEV)
 			spi_abort(d);
-		return ret == -EPROTO ? -EIO : ret;
+		return device_errno(ret);
 	}
 	d->stats.spi_bytes += (uint64_t)ret;
 	return ret;

@@ -8,6 +8,7 @@
 #ifndef MCP2210FS_DEVICE_H
 #define MCP2210FS_DEVICE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,6 +44,9 @@ struct device {
 
 #define DEVICE_DEFAULT_TIMEOUT_MS 1000
 #define DEVICE_DEFAULT_BUSY_RETRIES 50
+
+/* A decoder's -EPROTO (a malformed answer) is EIO at the file interface; other codes stand. */
+static inline int device_errno(int ret) { return ret == -EPROTO ? -EIO : ret; }
 
 void device_init(struct device *d, struct transport *t, unsigned timeout_ms);
 /* Forget the cache (after an error, a power cycle, a reconnect). */

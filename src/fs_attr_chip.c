@@ -72,7 +72,7 @@ static int status_job(struct mount *m, void *arg)
 		ret = device_chip_settings(&m->dev, &cs);
 	if (ret == 0)
 		o->access = cs.access;
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 static int status_show(struct mount *m, const struct fs_node *n, struct text *out)
@@ -201,7 +201,7 @@ static int eeprom_fetch(struct mount *m, uint8_t addr)
 	if (ret == 0)
 		ret = proto_decode_read_eeprom(resp, addr, &m->eeprom[addr]);
 	m->eeprom_valid[addr] = ret == 0;
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 /* Write one byte and read it back: the chip answers 0x51 with success even when the cell did
@@ -219,7 +219,7 @@ static int eeprom_store(struct mount *m, uint8_t addr, uint8_t value)
 	if (ret == 0)
 		ret = eeprom_fetch(m, addr);
 	if (ret < 0)
-		return ret == -EPROTO ? -EIO : ret;
+		return device_errno(ret);
 	if (m->eeprom[addr] != value) {
 		log_err("EEPROM byte %u reads back 0x%02x after writing 0x%02x", addr, m->eeprom[addr], value);
 		return -EIO;

@@ -186,7 +186,7 @@ static int count_job(struct mount *m, void *arg)
 	ret = device_command(&m->dev, req, resp);
 	if (ret == 0)
 		ret = proto_decode_get_gp6_count(resp, &io->count);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 static int count_show(struct mount *m, const struct fs_node *n, struct text *out)

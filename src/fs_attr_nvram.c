@@ -30,7 +30,7 @@ static int nvram_settings_get(struct mount *m, struct settings *s)
 		ret = nvram_get(m, MCP2210_NVRAM_SPI, resp);
 	if (ret == 0)
 		ret = proto_decode_get_nvram_spi(resp, &s->spi);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 /* Give the password if the chip wants one and we have it; the chip's own answer to the write
@@ -44,7 +44,7 @@ static int unlock_if_needed(struct mount *m, const struct mcp2210_chip_settings 
 		return 0;
 	proto_encode_send_password(req, m->password);
 	ret = device_command(&m->dev, req, resp);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 static int nvram_set(struct mount *m, mcp2210_report req, uint8_t sub)
@@ -54,7 +54,7 @@ static int nvram_set(struct mount *m, mcp2210_report req, uint8_t sub)
 
 	if (ret == 0)
 		ret = proto_decode_set_nvram(resp, sub);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 /* Write the chip block keeping access control as it is (and its password). */
@@ -155,7 +155,7 @@ static int usb_get(struct mount *m, struct usb_block *u)
 		ret = nvram_get(m, MCP2210_NVRAM_PRODUCT, resp);
 	if (ret == 0)
 		ret = proto_decode_get_nvram_string(resp, MCP2210_NVRAM_PRODUCT, &u->product);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 static bool string_equal(const struct mcp2210_usb_string *a, const struct mcp2210_usb_string *b)
@@ -351,7 +351,7 @@ static int unlock_job(struct mount *m, void *arg)
 
 	proto_encode_send_password(req, arg);
 	ret = device_command(&m->dev, req, resp);
-	return ret == -EPROTO ? -EIO : ret;
+	return device_errno(ret);
 }
 
 static int unlock_store(struct mount *m, const struct fs_node *n, char *value)
