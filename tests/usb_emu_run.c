@@ -22,7 +22,8 @@
  *                         same serial, identity re-read from NVRAM, "add" uevent
  *   power_cycle K         emu_power_cycle (no re-enumeration)
  *   input K PIN LEVEL     emu_set_input: drive PIN (0..8) to LEVEL (0/1) from outside
- *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C"
+ *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
+ *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
  * Every command is processed completely (uevent sent) before its reply line, "ok" or
  * "error: ...", is written to FIFO.reply. A test that needs ordering reads that line:
  *   echo "unplug 1" >"$ctl"; read -r reply <"$ctl.reply"
@@ -512,6 +513,8 @@ static void client_drop(struct usbemu_client *c)
 	if (n->claimer == c) {
 		n->claimer = NULL;
 		n->driver = USBEMU_DRV_NONE;
+		/* Its host is gone: a transfer it left half done stays stuck in the chip. */
+		emu_host_vanished(n->dev->emu);
 	}
 	usbemu.clients = g_list_remove(usbemu.clients, c);
 	log_debug("%s: client closed", n->devnode);
@@ -1241,9 +1244,14 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 		if (level > 1 || emu_set_input(d->emu, pin, level) < 0)
 			snprintf(reply, size, "error: bad pin %u or level %u", pin, level);
 	} else if (strcmp(cmd, "status") == 0 && fields == 2) {
+		struct emu_counters c;
+
+		dev_catch_up(d);
+		emu_counters_get(d->emu, &c);
 		if (d->node)
-			snprintf(reply, size, "ok plugged=1 bus=%u devnum=%u driver=%s clients=%u", USBEMU_BUS,
-				 d->node->devnum, driver_name(d->node->driver), clients_count(d->node));
+			snprintf(reply, size, "ok plugged=1 bus=%u devnum=%u driver=%s clients=%u spi_bytes=%llu",
+				 USBEMU_BUS, d->node->devnum, driver_name(d->node->driver), clients_count(d->node),
+				 (unsigned long long)c.spi_bytes);
 		else
 			snprintf(reply, size, "ok plugged=0");
 	} else {
