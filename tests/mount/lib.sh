@@ -342,6 +342,37 @@ expect_fsop()
 	expect_eq "$_got" "$_want" "$_msg"
 }
 
+# timed_fsop WANT MAX_MS MSG ARGS...: fsop ARGS gives WANT, and the operation (from its open
+# to its last system call, as fsop -t measures it) took at most MAX_MS.
+timed_fsop()
+{
+	_want=$1
+	_max=$2
+	_msg=$3
+	shift 3
+	_got=$("$FSOP" -t "$@" 2>"$TMP/fsop.time")
+	expect_eq "$_got" "$_want" "$_msg"
+	expect_time_ms "$TMP/fsop.time" "$_max" "$_msg"
+}
+
+# expect_time_ms FILE MAX_MS MSG: FILE holds fsop -t's "ms=N" and N <= MAX_MS.
+expect_time_ms()
+{
+	_ms=$(sed -n 's/^ms=//p' "$1")
+	[ -n "$_ms" ] || fail "$3: no time in $1: $(cat "$1")"
+	[ "$_ms" -le "$2" ] || fail "$3: took $_ms ms (limit $2 ms)"
+	ok "  ... in $_ms ms (limit $2 ms)"
+}
+
+# blocked_in_io PID: PID is inside a read(2) or write(2), i.e. waiting for the daemon.
+blocked_in_io()
+{
+	case $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) in
+	0 | 1) return 0 ;;
+	esac
+	return 1
+}
+
 # expect_errno ERRNAME ARGS...: fsop ARGS (e.g. write PATH DATA) fails with ERRNAME.
 expect_errno()
 {
