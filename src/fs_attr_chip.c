@@ -75,6 +75,16 @@ static int status_job(struct mount *m, void *arg)
 	return device_errno(ret);
 }
 
+/* What the password means right now, in one word a script can test. */
+static const char *password_state(const struct status_out *o)
+{
+	if (o->access != MCP2210_ACCESS_PASSWORD)
+		return "none";
+	if (o->st.password_guessed)
+		return "accepted";
+	return o->st.password_attempts >= MCP2210_PASSWORD_ATTEMPTS_MAX ? "blocked" : "required";
+}
+
 static int status_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
 	static const char *const owners[] = { "none", "bridge", "external" };
@@ -90,10 +100,10 @@ static int status_show(struct mount *m, const struct fs_node *n, struct text *ou
 	if (ret < 0)
 		return ret;
 	text_printf(out, "device: present\nbus_owner: %s\nbus_release_request: %s\naccess: %s\n"
-			 "password_attempts: %u\npassword_guessed: %s\n",
+			 "password_attempts: %u\npassword_guessed: %s\npassword: %s\n",
 		    owners[o.st.bus_owner % 3], o.st.bus_release_pending ? "yes" : "no",
 		    o.access == MCP2210_ACCESS_LOCKED ? "locked" : o.access == MCP2210_ACCESS_PASSWORD ? "password" : "none",
-		    o.st.password_attempts, o.st.password_guessed ? "yes" : "no");
+		    o.st.password_attempts, o.st.password_guessed ? "yes" : "no", password_state(&o));
 	return 0;
 }
 

@@ -344,6 +344,33 @@ static int access_store(struct mount *m, const struct fs_node *n, char *value)
 
 const struct fs_node_ops fs_nvram_access_ops = { .show = access_show, .store = access_store, .size = TEXT_MAX };
 
+/* The chip's three refusals of a password, told apart in the log and at the file: a wrong
+ * one (EACCES), the fifth wrong one, after which the chip refuses all until power-up (EACCES),
+ * and a refusal without looking (EPERM: blocked until power-up, or permanently locked). */
+static int unlock_refused(struct mount *m, uint8_t status)
+{
+	struct mcp2210_chip_settings cs;
+
+	switch (status) {
+	case MCP2210_STATUS_WRONG_PASSWORD:
+		log_warn("nvram/unlock: wrong password");
+		return -EACCES;
+	case MCP2210_STATUS_ACCESS_REJECTED:
+		log_err("nvram/unlock: wrong password, the %dth since power-up: the chip now refuses every "
+			"password until it is power-cycled",
+			MCP2210_PASSWORD_ATTEMPTS_MAX);
+		return -EACCES;
+	default:
+		if (device_chip_settings(&m->dev, &cs) == 0 && cs.access == MCP2210_ACCESS_LOCKED)
+			log_err("nvram/unlock: the chip is permanently locked; no password unlocks it");
+		else
+			log_err("nvram/unlock: the chip refuses passwords after %d wrong ones until it is "
+				"power-cycled",
+				MCP2210_PASSWORD_ATTEMPTS_MAX);
+		return -EPERM;
+	}
+}
+
 static int unlock_job(struct mount *m, void *arg)
 {
 	mcp2210_report req, resp;
@@ -351,6 +378,8 @@ static int unlock_job(struct mount *m, void *arg)
 
 	proto_encode_send_password(req, arg);
 	ret = device_command(&m->dev, req, resp);
+	if (ret == -EACCES)
+		return unlock_refused(m, resp[1]);
 	return device_errno(ret);
 }
 
