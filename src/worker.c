@@ -3,6 +3,12 @@
  * The worker thread and its FIFO job queue (see worker.h). One mutex and two condition
  * variables: `work` wakes the thread, `done` wakes waiters (broadcast: waiters are few and
  * each rechecks its own job).
+ *
+ * Handing a job over costs two thread wake-ups, each several microseconds when the other
+ * thread sleeps: as much as a whole exchange with an emulated chip. So both sides spin a
+ * little before sleeping, but only while it pays: a caller while callers have lately had their
+ * results within the spin budget, the worker while new jobs have lately come that soon after the
+ * last one. With real USB (1 ms frames) neither spins.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,8 +17,11 @@
 #include <time.h>
 
 #include "log.h"
+#include "spin.h"
 #include "thread.h"
 #include "worker.h"
+
+#define SPIN_NS 50000u /* the most either side spins before it sleeps */
 
 enum { JOB_IDLE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -28,12 +37,33 @@ struct worker {
 	unsigned callers; /* threads inside worker_call(): stop waits for them to leave */
 	bool stopping;
 	uint64_t runs, coalesced;
+	/* Recent waits of callers and idle times of the worker (moving averages), to decide
+	 * whether spinning pays. */
+	struct spin_avg wait_ns, idle_ns;
+	_Atomic unsigned enqueued; /* counts enqueue(): the idle worker spins on it */
 };
 
 static void finish(struct worker_job *job, int result)
 {
 	job->result = result;
 	job->state = JOB_DONE;
+}
+
+/* With the queue empty: spin (unlocked) while new work usually comes soon, then sleep. */
+static void wait_for_work(struct worker *w)
+{
+	uint64_t t0 = spin_now_ns();
+
+	if (!w->head && spin_avg_below(&w->idle_ns, SPIN_NS)) {
+		unsigned seen = atomic_load(&w->enqueued);
+
+		pthread_mutex_unlock(&w->lock);
+		spin_while_equal(&w->enqueued, seen, t0 + SPIN_NS);
+		pthread_mutex_lock(&w->lock);
+	}
+	while (!w->head && !w->stopping)
+		pthread_cond_wait(&w->work, &w->lock);
+	spin_avg_add(&w->idle_ns, spin_now_ns() - t0, 4 * SPIN_NS);
 }
 
 static void *worker_main(void *arg)
@@ -45,8 +75,7 @@ static void *worker_main(void *arg)
 		struct worker_job *job, *f;
 		int result;
 
-		while (!w->head && !w->stopping)
-			pthread_cond_wait(&w->work, &w->lock);
+		wait_for_work(w);
 		if (w->stopping)
 			break;
 		job = w->head;
@@ -85,6 +114,8 @@ int worker_start(void *ctx, unsigned queue_max, struct worker **out)
 		return -ENOMEM;
 	w->ctx = ctx;
 	w->queue_max = queue_max ? queue_max : 1;
+	spin_avg_init(&w->wait_ns, SPIN_NS);
+	spin_avg_init(&w->idle_ns, SPIN_NS);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	{
@@ -220,13 +251,27 @@ static int enqueue(struct worker *w, struct worker_job *job, const struct timesp
 		w->head = job;
 	w->tail = job;
 	w->queued++;
+	atomic_fetch_add(&w->enqueued, 1);
 	pthread_cond_signal(&w->work);
 	return 0;
+}
+
+/* Alone in the queue while callers' waits have lately been short: spin (unlocked) a while
+ * for the result. A spin that ends empty-handed makes for a long wait, and so stops the next
+ * ones: a busy CPU is not taken from the worker for nothing. */
+static void spin_for_result(struct worker *w, struct worker_job *job)
+{
+	if (job->state != JOB_QUEUED || w->queued > 1 || w->running || !spin_avg_below(&w->wait_ns, SPIN_NS))
+		return;
+	pthread_mutex_unlock(&w->lock);
+	spin_while_int_in(&job->state, JOB_QUEUED, JOB_RUNNING, spin_now_ns() + SPIN_NS);
+	pthread_mutex_lock(&w->lock);
 }
 
 int worker_call(struct worker *w, struct worker_job *job, unsigned timeout_ms)
 {
 	struct timespec deadline;
+	uint64_t t0 = spin_now_ns();
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -247,6 +292,7 @@ int worker_call(struct worker *w, struct worker_job *job, unsigned timeout_ms)
 		job->state = JOB_IDLE;
 		goto out;
 	}
+	spin_for_result(w, job);
 	while (job->state != JOB_DONE) {
 		if (pthread_cond_timedwait(&w->done, &w->lock, &deadline) != ETIMEDOUT)
 			continue;
@@ -262,6 +308,7 @@ int worker_call(struct worker *w, struct worker_job *job, unsigned timeout_ms)
 			job->result = -ETIMEDOUT;
 	}
 	ret = job->result;
+	spin_avg_add(&w->wait_ns, spin_now_ns() - t0, 4 * SPIN_NS);
 out:
 	if (--w->callers == 0 && w->stopping)
 		pthread_cond_broadcast(&w->done);

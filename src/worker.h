@@ -31,7 +31,7 @@ struct worker_job {
 	int result;
 
 	/* private to worker.c */
-	int state;
+	_Atomic int state; /* changed under the worker's lock; read without it while spinning */
 	_Atomic bool cancel;
 	struct worker_job *next;      /* queue */
 	struct worker_job *followers; /* jobs sharing this one's run */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Brief busy-waiting, for the worker's hand-offs (see worker.c): a clock, a pause for the
+ * loop, and a moving average that says whether a wait is usually short enough to spin.
+ */
+#ifndef MCP2210FS_SPIN_H
+#define MCP2210FS_SPIN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t spin_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Tell the CPU we are spinning (lets its sibling hyperthread run). */
+static inline void spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Exponential moving average of durations, weight 1/8; samples are capped so that one long
+ * idle spell does not hide a burst that follows it. */
+struct spin_avg {
+	uint64_t ns;
+};
+
+static inline void spin_avg_init(struct spin_avg *a, uint64_t ns) { a->ns = ns; }
+
+static inline void spin_avg_add(struct spin_avg *a, uint64_t sample_ns, uint64_t cap_ns)
+{
+	if (sample_ns > cap_ns)
+		sample_ns = cap_ns;
+	a->ns = a->ns - a->ns / 8 + sample_ns / 8;
+}
+
+static inline bool spin_avg_below(const struct spin_avg *a, uint64_t ns) { return a->ns < ns; }
+
+/* Spin while *v still equals seen, until the monotonic clock reaches until_ns. */
+static inline void spin_while_equal(_Atomic unsigned *v, unsigned seen, uint64_t until_ns)
+{
+	while (atomic_load(v) == seen && spin_now_ns() < until_ns)
+		spin_pause();
+}
+
+/* Spin while *v is a or b, until the monotonic clock reaches until_ns. */
+static inline void spin_while_int_in(_Atomic int *v, int a, int b, uint64_t until_ns)
+{
+	int x;
+
+	while (((x = atomic_load(v)) == a || x == b) && spin_now_ns() < until_ns)
+		spin_pause();
+}
+
+#endif
