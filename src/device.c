@@ -141,18 +141,20 @@ int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs)
 {
 	int ret = cached_read(d, &chip_block, &d->chip_valid, &d->chip);
 
-	if (ret == 0)
-		*cs = d->chip;
-	return ret;
+	if (ret < 0)
+		return ret;
+	*cs = d->chip;
+	return 0;
 }
 
 int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss)
 {
 	int ret = cached_read(d, &spi_block, &d->spi_valid, &d->spi);
 
-	if (ret == 0)
-		*ss = d->spi;
-	return ret;
+	if (ret < 0)
+		return ret;
+	*ss = d->spi;
+	return 0;
 }
 
 int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs)

@@ -8,6 +8,7 @@
 #ifndef MCP2210FS_DEVICE_H
 #define MCP2210FS_DEVICE_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,8 +46,14 @@ struct device {
 #define DEVICE_DEFAULT_TIMEOUT_MS 1000
 #define DEVICE_DEFAULT_BUSY_RETRIES 50
 
-/* A decoder's -EPROTO (a malformed answer) is EIO at the file interface; other codes stand. */
-static inline int device_errno(int ret) { return ret == -EPROTO ? -EIO : ret; }
+/* A decoder's -EPROTO (a malformed answer) is EIO at the file interface; other codes stand.
+ * What passes here is 0 or -errno, never a count: the assert tells the reader and clang's
+ * analyser so, which cannot see into the callees in other files that produced it. */
+static inline int device_errno(int ret)
+{
+	assert(ret <= 0);
+	return ret == -EPROTO ? -EIO : ret;
+}
 
 void device_init(struct device *d, struct transport *t, unsigned timeout_ms);
 /* Forget the cache (after an error, a power cycle, a reconnect). */

@@ -12,6 +12,16 @@
 
 #define EMU_DEFAULT_SERIAL "0000000000"
 
+int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len > EMU_SERIAL_MAX)
+		return -EINVAL;
+	memcpy(serial, value, len + 1);
+	return 0;
+}
+
 int emu_new(const struct emu_config *cfg, struct emu **out)
 {
 	struct emu *e;
@@ -31,11 +41,9 @@ int emu_new(const struct emu_config *cfg, struct emu **out)
 			goto err_free;
 		}
 	}
-	if (strlen(cfg->serial ? cfg->serial : "") > EMU_SERIAL_MAX) {
-		ret = -EINVAL;
+	ret = emu_serial_set(e->serial, cfg->serial ? cfg->serial : EMU_DEFAULT_SERIAL);
+	if (ret < 0)
 		goto err_free_path;
-	}
-	strcpy(e->serial, cfg->serial ? cfg->serial : EMU_DEFAULT_SERIAL);
 	emu_nvram_factory(&e->nvram);
 	if (e->state_file) {
 		ret = emu_state_load(e);

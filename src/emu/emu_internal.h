@@ -88,6 +88,9 @@ bool emu_fault_fire(struct emu *e, enum emu_fault kind);
 
 /* emu_core.c */
 void emu_power_up(struct emu *e);
+/* Copy a serial number of at most EMU_SERIAL_MAX characters; -EINVAL if longer (nothing
+ * copied). Touches no chip state, so needs no lock. */
+int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value);
 /* Act on everything due by now (a transaction's CS release). */
 void emu_sync(struct emu *e);
 

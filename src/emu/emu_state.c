@@ -112,12 +112,8 @@ static int load_line(struct emu_nvram *nv, char *serial, char *line)
 	if (!value)
 		return -EINVAL;
 	*value++ = '\0';
-	if (strcmp(line, "serial") == 0) {
-		if (strlen(value) > EMU_SERIAL_MAX)
-			return -EINVAL;
-		strcpy(serial, value);
-		return 0;
-	}
+	if (strcmp(line, "serial") == 0)
+		return emu_serial_set(serial, value);
 	if (strcmp(line, "eeprom") == 0)
 		return hex_get(value, nv->eeprom, sizeof(nv->eeprom));
 	if (strcmp(line, "password") == 0) {

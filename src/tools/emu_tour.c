@@ -49,7 +49,7 @@ static ssize_t spi(struct emu *e, unsigned cs, const uint8_t *tx, uint8_t *rx, s
 	const struct spi_xfer_limits limits = { .busy_max = 100, .idle_polls_max = 100 };
 	int ret = set_spi(e, 1u << cs, 12000000, n);
 
-	return ret ? ret : spi_xfer_run(exchange, e, tx, rx, n, &limits, st);
+	return ret < 0 ? ret : spi_xfer_run(exchange, e, tx, rx, n, &limits, st);
 }
 
 static void hexdump(const char *label, const uint8_t *buf, size_t n)
