@@ -325,6 +325,7 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 		limits.byte_ns = (8000000000ull + ss.bitrate - 1) / ss.bitrate + ss.delay_between_bytes * 100000ull;
 		limits.lead_ns = ss.delay_cs_to_data * 100000ull;
 		limits.tail_ns = ss.delay_data_to_cs * 100000ull;
+		limits.frame_ns = d->transport->frame_ns;
 	}
 	ret = spi_xfer_run(spi_exchange, &ctx, tx, rx, n, &limits, &st);
 	d->stats.retries += st.busy;

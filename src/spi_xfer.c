@@ -50,6 +50,22 @@ static int pace(const struct run *r)
 	}
 }
 
+/* When the chip will have clocked a chunk that takes clock_ns, taken in the exchange that
+ * just ended. It started clocking when the request arrived, at the start of the frame whose
+ * end brought the answer: one frame before now. The next request can only leave at a frame
+ * boundary anyway, so the wait is rounded up to whole frames: on a real bus that costs
+ * nothing, and it never sends early (an early request is one more exchange, 0xF8). */
+static uint64_t ready_after(const struct spi_xfer_limits *limits, uint64_t clock_ns)
+{
+	uint64_t now = monotonic_ns(), frame = limits->frame_ns;
+
+	if (!frame)
+		return now + clock_ns;
+	if (clock_ns <= frame)
+		return 0;
+	return now + (clock_ns - frame + frame - 1) / frame * frame;
+}
+
 /* One 0x42 with len bytes, resent while the chip answers 0xF8 (bounded). */
 static int step(struct run *r, const uint8_t *data, size_t len)
 {
@@ -111,12 +127,9 @@ ssize_t spi_xfer_run(spi_xfer_exchange_fn exchange, void *ctx, const uint8_t *tx
 		ret = step(&r, tx + sent, len);
 		if (ret < 0)
 			return ret;
-		/* The chip took the chunk in the last exchange (after any 0xF8) and clocks it from
-		 * then: the answer comes back at the end of the USB frame that carried the OUT, so
-		 * the clocking started about one frame before now. */
 		if (limits->byte_ns)
-			r.ready_ns = monotonic_ns() - MCP2210_USB_FRAME_NS + (sent ? 0 : limits->lead_ns) + len * limits->byte_ns +
-				     (sent + len == n ? limits->tail_ns : 0);
+			r.ready_ns = ready_after(limits, (sent ? 0 : limits->lead_ns) + len * limits->byte_ns +
+								 (sent + len == n ? limits->tail_ns : 0));
 		sent += len;
 	}
 	while (r.engine != MCP2210_ENGINE_FINISHED) {

@@ -33,6 +33,9 @@ struct transport {
 	/* Submit the IN transfer before the OUT one (the default). False only for the naive
 	 * baseline of the benchmark: it costs one more USB frame per exchange. */
 	bool in_first;
+	/* Length of the bus's frame: reports go out at frame boundaries and an answer comes back
+	 * at the end of the frame that carried the request (0: no frames, emulated at once). */
+	uint64_t frame_ns;
 };
 
 static inline int transport_exchange(struct transport *t, const mcp2210_report req, mcp2210_report resp,

@@ -97,6 +97,7 @@ int transport_emu_new(struct emu *e, bool realtime, struct transport **out)
 		return -ENOMEM;
 	t->base.ops = &emu_ops;
 	t->base.in_first = true;
+	t->base.frame_ns = emu_frame_ns(e);
 	t->emu = e;
 	t->realtime = realtime;
 	t->t0_ns = monotonic_ns() - emu_now(e);

@@ -690,6 +690,7 @@ int transport_usb_new(const struct transport_usb_select *sel, struct transport *
 	}
 	t->base.ops = &usb_ops;
 	t->base.in_first = true;
+	t->base.frame_ns = MCP2210_USB_FRAME_NS;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

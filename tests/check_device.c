@@ -21,19 +21,22 @@ struct rig {
 	struct device dev;
 };
 
-static void rig_up(struct rig *r)
+static void rig_up_clocked(struct rig *r, bool realtime)
 {
 	struct emu_config cfg = { .frame_ns = EMU_DEFAULT_FRAME_NS };
 	struct mcp2210_chip_settings cs = { .gpio_direction = 0x1FF & ~(1u << 4) };
 
 	ck_assert_int_eq(emu_new(&cfg, &r->emu), 0);
 	ck_assert_int_eq(emu_attach_spec(r->emu, EMU_DEFAULT_PERIPHERALS), 0);
-	ck_assert_int_eq(transport_emu_new(r->emu, false, &r->t), 0);
+	ck_assert_int_eq(transport_emu_new(r->emu, realtime, &r->t), 0);
 	device_init(&r->dev, r->t, 100);
 	cs.pin_function[1] = MCP2210_PIN_CS;
 	ck_assert_int_eq(device_recover(&r->dev), 0);
 	ck_assert_int_eq(device_set_chip_settings(&r->dev, &cs), 0);
 }
+
+/* The emulator's clock in virtual time: waits cost nothing. */
+static void rig_up(struct rig *r) { rig_up_clocked(r, false); }
 
 static void rig_down(struct rig *r)
 {
@@ -121,6 +124,37 @@ START_TEST(test_spi_exchange_count)
 	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), (ssize_t)sizeof(tx));
 	ck_assert_uint_eq(chip_exchanges(&r) - before, 17 + 1);
 	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, 65536), -EFBIG);
+	rig_down(&r);
+}
+END_TEST
+
+/* A slow SPI clock costs waiting, not USB traffic: at 100 kbit/s, with the chip's clock
+ * following the wall clock in 1 ms frames, the host paces its chunks so that each is taken at
+ * once and the last poll finds the transaction done: still ceil(N/60)+1 exchanges. */
+START_TEST(test_spi_slow_clock_paced)
+{
+	static const size_t sizes[] = { 1000, 61, 15 };
+	struct rig r;
+	uint8_t tx[1000], rx[1000];
+	struct mcp2210_spi_settings ss;
+
+	rig_up_clocked(&r, true);
+	ck_assert_int_eq(device_spi_settings(&r.dev, &ss), 0);
+	ss.cs_active = 0x1FF & ~(1u << 1);
+	ss.bitrate = 100000;
+	for (size_t i = 0; i < sizeof(tx); i++)
+		tx[i] = (uint8_t)(i * 7 + 1);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		uint64_t before;
+
+		ss.bytes_per_transaction = (uint16_t)n;
+		ck_assert_int_eq(device_set_spi_settings(&r.dev, &ss), 0);
+		before = chip_exchanges(&r);
+		ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, n), (ssize_t)n);
+		ck_assert_mem_eq(rx, tx, n);
+		ck_assert_uint_eq(chip_exchanges(&r) - before, (n + 59) / 60 + 1);
+	}
 	rig_down(&r);
 }
 END_TEST
@@ -250,6 +284,7 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, test_gpio_write_needs_output);
 	tcase_add_test(tc, test_gpio_direction_high);
 	tcase_add_test(tc, test_spi_exchange_count);
+	tcase_add_test(tc, test_spi_slow_clock_paced);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_timeout_then_in_step);
