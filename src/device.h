@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -19,13 +20,14 @@
 
 struct worker_job;
 
+/* Counted by the worker, read by anyone at any time: `stats` never waits behind a long job. */
 struct device_stats {
-	uint64_t exchanges;
-	uint64_t retries;  /* 0xF8 answers retried */
-	uint64_t timeouts;
-	uint64_t errors;   /* exchanges that failed otherwise */
-	uint64_t drained;  /* stale IN reports thrown away */
-	uint64_t spi_bytes;
+	_Atomic uint64_t exchanges;
+	_Atomic uint64_t retries;  /* 0xF8 answers retried */
+	_Atomic uint64_t timeouts;
+	_Atomic uint64_t errors;   /* exchanges that failed otherwise */
+	_Atomic uint64_t drained;  /* stale IN reports thrown away */
+	_Atomic uint64_t spi_bytes;
 };
 
 struct device {

@@ -109,30 +109,20 @@ static int status_show(struct mount *m, const struct fs_node *n, struct text *ou
 
 const struct fs_node_ops fs_status_ops = { .show = status_show, .size = TEXT_MAX };
 
-/* ---- stats: the worker's counters, copied on its thread ---------------------------------- */
-
-static int stats_job(struct mount *m, void *arg)
-{
-	*(struct device_stats *)arg = m->dev.stats;
-	return 0;
-}
+/* ---- stats: the worker's counters, read at once (no job: never behind a long transfer) ---- */
 
 static int stats_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
-	struct device_stats o = { 0 };
+	const struct device_stats *o = &m->dev.stats;
 	uint64_t runs, coalesced;
-	int ret;
 
 	(void)n;
-	ret = mount_run_offline(m, stats_job, &o);
-	if (ret < 0)
-		return ret;
 	worker_counts(m->worker, &runs, &coalesced);
 	text_printf(out, "exchanges: %llu\nretries: %llu\ntimeouts: %llu\nerrors: %llu\ndrained: %llu\nspi_bytes: %llu\n"
 			 "jobs: %llu\ncoalesced: %llu\n",
-		    (unsigned long long)o.exchanges, (unsigned long long)o.retries,
-		    (unsigned long long)o.timeouts, (unsigned long long)o.errors,
-		    (unsigned long long)o.drained, (unsigned long long)o.spi_bytes, (unsigned long long)runs,
+		    (unsigned long long)o->exchanges, (unsigned long long)o->retries,
+		    (unsigned long long)o->timeouts, (unsigned long long)o->errors,
+		    (unsigned long long)o->drained, (unsigned long long)o->spi_bytes, (unsigned long long)runs,
 		    (unsigned long long)coalesced);
 	return 0;
 }

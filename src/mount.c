@@ -102,7 +102,6 @@ int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms)
 
 int mount_run(struct mount *m, mount_fn fn, void *arg) { return run_call(m, fn, arg, MOUNT_DEADLINE_MS, false); }
 
-int mount_run_offline(struct mount *m, mount_fn fn, void *arg) { return run_call(m, fn, arg, MOUNT_DEADLINE_MS, true); }
 
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size)
 {

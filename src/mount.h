@@ -81,9 +81,6 @@ typedef int (*mount_fn)(struct mount *m, void *arg);
 /* Run fn(m, arg) on the worker thread and return its result. If the calling FUSE request is
  * interrupted, a queued job is withdrawn and a running one cancelled: -EINTR. */
 int mount_run(struct mount *m, mount_fn fn, void *arg);
-/* A job that does not talk to the device (counters): it runs even while the device is gone,
- * when every other job fails with -ENODEV at once. */
-int mount_run_offline(struct mount *m, mount_fn fn, void *arg);
 /* Same with a deadline of its own (long SPI transactions). */
 int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms);
 /* A read whose result concurrent callers may share: requests with the same key queued at the
