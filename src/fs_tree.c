@@ -61,7 +61,7 @@ int fs_tree_build(struct fs_tree *t, const struct mount *m)
 		{ "eeprom", RW, &fs_eeprom_ops },
 	};
 	const struct entry spi[] = {
-		{ "xfer", S_IFREG | 0666, &fs_spi_xfer_ops },
+		{ "xfer", S_IFREG | 0644, &fs_spi_xfer_ops },
 		{ "bitrate", RW, &fs_spi_bitrate_ops },
 		{ "mode", RW, &fs_spi_mode_ops },
 		{ "cs", RW, &fs_spi_cs_ops },
