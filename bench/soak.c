@@ -33,10 +33,12 @@
 #define ERRNO_MAX 134
 #define HANG_S 30.0           /* an operation still running after this is a hang */
 #define RSS_MARGIN_MIB 2.0    /* daemon RSS may grow by this much from warm-up to the end */
-#define ASAN_QUARANTINE_MIB 16 /* see sanitizer_env() */
+#define ASAN_QUARANTINE_MIB 4 /* see sanitizer_env() */
 #define QUIET_ROUNDS 3        /* per operation kind and client, after the faults stop */
 #define VIOLATIONS_SHOWN 40
 #define PROGRESS_S 10.0       /* a progress line this often */
+#define WARMUP_MAX 0.3        /* of the run, at most, to let RSS settle */
+#define SETTLED_MIB 0.1       /* RSS growth in a second that counts as settled */
 
 #ifndef __has_feature
 #define __has_feature(x) 0
@@ -67,9 +69,10 @@ struct config {
 
 static struct config cfg;
 
-/* Under AddressSanitizer freed memory is held in a quarantine (256 MiB by default) and recycled
- * through per-size regions that fill for a while after the warm-up: the daemon gets a 16 MiB
- * quarantine (use-after-free is still caught within it) and RSS may grow by that much more.
+/* Under AddressSanitizer freed memory is held in a quarantine (256 MiB by default) before it is
+ * reused, which reads as RSS growth until it is full: the daemon gets a 4 MiB one (a use after
+ * free is still caught within the last 4 MiB freed) and RSS may grow by that much more. With
+ * --frame-us the daemon frees so little per second that even that takes most of a short run.
  * Leaks are LeakSanitizer's to find, at the daemon's exit, whose status must be 0. */
 static double rss_margin_mib(void) { return RSS_MARGIN_MIB + (SANITIZED ? ASAN_QUARANTINE_MIB : 0); }
 
@@ -950,6 +953,26 @@ static void threads_start(unsigned n, bool quiet)
 	mnt_signals_block(false, &saved);
 }
 
+/* At least min_s, then until the daemon's RSS grew by less than SETTLED_MIB in a second (the
+ * allocator has all it will keep), at most until max_s: the RSS then is the start figure. A
+ * leak never settles, and still shows as growth after max_s. */
+static bool warm_up(unsigned n, double t0, double min_s, double max_s, double *rss)
+{
+	bool ok = watch(n, t0 + min_s);
+	double prev = mnt_proc_rss_mib(mnt->pid);
+
+	*rss = prev;
+	while (ok && mnt_now_s() + 1.0 <= t0 + max_s) {
+		ok = watch(n, mnt_now_s() + 1.0);
+		*rss = mnt_proc_rss_mib(mnt->pid);
+		if (*rss - prev < SETTLED_MIB)
+			break;
+		prev = *rss;
+	}
+	atomic_store(&warming, false);
+	return ok;
+}
+
 /* Starts the clients (and the injector unless quiet), watches them for seconds (quiet ones end
  * by themselves), stops them. False after a hang or a dead daemon: the daemon is then ended, so
  * that every client's system call returns, and the caller reports and exits. */
@@ -961,10 +984,9 @@ static bool run_phase(unsigned n, double seconds, bool quiet, double warmup_s, d
 	atomic_store(&warming, !quiet);
 	threads_start(n, quiet);
 	if (!quiet) {
-		ok = watch(n, t0 + warmup_s);
-		atomic_store(&warming, false);
-		*rss_start = mnt_proc_rss_mib(mnt->pid);
-		printf("%s: daemon RSS after %.0f s of warm-up: %.2f MiB\n", PROG, warmup_s, *rss_start);
+		ok = warm_up(n, t0, warmup_s, seconds * WARMUP_MAX, rss_start);
+		warmup_s = mnt_now_s() - t0;
+		printf("%s: daemon RSS after %.1f s of warm-up: %.2f MiB\n", PROG, warmup_s, *rss_start);
 		for (double t = t0 + warmup_s + PROGRESS_S; ok && t < t0 + seconds + PROGRESS_S; t += PROGRESS_S) {
 			ok = watch(n, t < t0 + seconds ? t : t0 + seconds);
 			if (ok && t < t0 + seconds)
