@@ -706,6 +706,7 @@ struct injector {
 	uint64_t rng;
 	uint64_t count[F_COUNT], units[F_COUNT];
 	uint64_t input_changes;
+	uint64_t direct_unplugs; /* disconnects by writing 0 to emulator/plugged */
 	double unplugged_s;
 };
 
@@ -728,15 +729,16 @@ static void nap(double s)
 		mnt_sleep_s(left < 0.01 ? left : 0.01);
 }
 
-/* Arms a disconnect after a few more reports, waits for it to happen, keeps the cable out for
- * 5..50 ms and plugs it back in. */
-static void unplug_replug(unsigned count)
+/* Pulls the cable: half the time at once (emulator/plugged, while the worker may be in the
+ * middle of an exchange), else by a disconnect armed to happen after a few more reports. Waits
+ * for it to happen, keeps the cable out for 5..50 ms and plugs it back in. */
+static void unplug_replug(unsigned count, bool direct)
 {
 	char value[32], text[8];
 	double t0 = mnt_now_s(), deadline = t0 + 5.0;
 
 	snprintf(value, sizeof(value), "disconnect=%u", count);
-	world_write("emulator/faults", value);
+	world_write(direct ? "emulator/plugged" : "emulator/faults", direct ? "0" : value);
 	while (mnt_read(mnt, "emulator/plugged", text, sizeof(text)) > 0 && text[0] == '1') {
 		if (mnt_now_s() > deadline) {
 			violation("fault injector: an armed disconnect did not happen within 5 s");
@@ -754,12 +756,15 @@ static void inject(enum fault f)
 	unsigned count = rnd_in(&inj.rng, faults[f].min, faults[f].max);
 	char value[48];
 
+	bool direct = f == F_DISCONNECT && rnd(&inj.rng) & 1;
+
 	inj.count[f]++;
-	inj.units[f] += count;
+	inj.units[f] += direct ? 0 : count;
+	inj.direct_unplugs += direct;
 	switch (f) {
 	case F_DISCONNECT:
 		atomic_fetch_add(&windows[W_UNPLUG], 1);
-		unplug_replug(count);
+		unplug_replug(count, direct);
 		atomic_fetch_add(&windows[W_UNPLUG], 1);
 		break;
 	case F_POWER_CYCLE:
@@ -1090,14 +1095,16 @@ static void print_summary(unsigned n, double rss_start, double rss_end, double h
 	printf("%-20s %9llu %9llu  %s\n", "all", (unsigned long long)all.ops, (unsigned long long)all.ok, errs);
 	printf("(max ms: the slowest operation and the bound it had; worst: the highest latency/bound, %.1f of %.1f ms)\n",
 	       all.worst_s * 1e3, all.worst_bound_s * 1e3);
-	printf("\n%-20s %9s %9s\n", "fault injected", "times", "units");
+	printf("\n%-20s %9s %9s  (units: the counts written to emulator/faults)\n", "fault injected", "times", "units");
 	for (int f = 0; f < F_COUNT; f++) {
 		printf("%-20s %9llu %9llu\n", faults[f].name, (unsigned long long)inj.count[f],
 		       (unsigned long long)inj.units[f]);
 		injected += inj.count[f];
 	}
-	printf("%-20s %9llu   (+ %llu input changes on GP6/GP7; unplugged %.1f s in all)\n", "all",
-	       (unsigned long long)injected, (unsigned long long)inj.input_changes, inj.unplugged_s);
+	printf("%-20s %9llu   (%llu of the disconnects by emulator/plugged, the others armed; unplugged %.1f s in all;\n"
+	       "%-20s %9s    + %llu input changes on GP6/GP7)\n",
+	       "all", (unsigned long long)injected, (unsigned long long)inj.direct_unplugs, inj.unplugged_s, "", "",
+	       (unsigned long long)inj.input_changes);
 	for (unsigned i = 0; i < n; i++)
 		spi += clients[i].spi_verified;
 	printf("\nSPI bytes sent and verified byte-exact on the loopback: %llu\n", (unsigned long long)spi);
