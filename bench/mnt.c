@@ -54,8 +54,6 @@ static char prog_name[32] = "mcp2210fs-bench";
 static char fusermount_path[PATH_MAX] = "/bin/fusermount3";
 char mnt_last_log_line[200];
 
-const char *mnt_base_dir(void) { return base_dir; }
-
 static bool is_mounted(const char *dir)
 {
 	struct stat st, base;

@@ -33,8 +33,6 @@ extern char mnt_last_log_line[200];
  * exit and on SIGINT/SIGTERM/SIGHUP, and SIGALRM after alarm_s as a last-resort time limit
  * (the program reports itself as PROG). 0 or -1 with a message. */
 int mnt_setup(const char *prog, unsigned alarm_s);
-/* The base directory: a place for the soak's state file. */
-const char *mnt_base_dir(void);
 
 /* Runs pre[] (up to 14 arguments) + a fresh mount point under the base directory, in its own
  * process group, output to a log file next to it; the mount, or NULL if the program ended
@@ -43,8 +41,8 @@ struct mnt *mnt_start(const char *const pre[], const char *tag);
 /* Unmounts, ends the daemon (politely when gentle, else at once) and removes the mount point. */
 void mnt_stop(struct mnt *m, bool gentle);
 /* fusermount3 -u, then waits up to timeout_s for the daemon to exit by itself. Its wait(2)
- * status, or -ETIMEDOUT (then it was killed) or -ECHILD. The mount point is removed either way;
- * the log is kept for the caller (mnt_log_tail), and removed by mnt_stop or at exit. */
+ * status, or -ETIMEDOUT (then it was killed) or -ECHILD. The mount point and the log stay for
+ * the caller (mnt_log_tail) until mnt_stop or the exit. */
 int mnt_unmount(struct mnt *m, double timeout_s);
 bool mnt_is_mounted(const struct mnt *m);
 /* The last lines of the daemon's log on stderr, each prefixed. */

@@ -877,15 +877,21 @@ static int configure(void)
 
 /* ---- the run ------------------------------------------------------------------------------------ */
 
+/* Why the run was cut short (a dead daemon, a hang), repeated last: the clients' violations
+ * that follow it can fill the ones shown. */
+static char fatal[256];
+
 static bool daemon_alive(void)
 {
 	int status;
 
 	if (mnt->pid > 0 && waitpid(mnt->pid, &status, WNOHANG) == mnt->pid) {
 		if (WIFSIGNALED(status))
-			violation("the daemon died: signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+			snprintf(fatal, sizeof(fatal), "the daemon died: signal %d (%s)", WTERMSIG(status),
+				 strsignal(WTERMSIG(status)));
 		else
-			violation("the daemon exited with status %d", WEXITSTATUS(status));
+			snprintf(fatal, sizeof(fatal), "the daemon exited with status %d", WEXITSTATUS(status));
+		violation("%s", fatal);
 		mnt->pid = 0;
 		return false;
 	}
@@ -903,8 +909,9 @@ static bool watch(unsigned n, double until)
 			double s = atomic_load(&clients[i].started);
 
 			if (s > 0 && mnt_now_s() - s > HANG_S) {
-				violation("client %u: %s still running after %.0f s: hung", i, ops[atomic_load(&clients[i].running)].name,
-					  HANG_S);
+				snprintf(fatal, sizeof(fatal), "client %u: %s still running after %.0f s: hung", i,
+					 ops[atomic_load(&clients[i].running)].name, HANG_S);
+				violation("%s", fatal);
 				return false;
 			}
 		}
@@ -1019,8 +1026,9 @@ static void final_checks(unsigned n)
 	int fd;
 
 	world_write("emulator/power_cycle", "1");
-	read_expect(&clients[0], "settings", ref_settings, "gpio_value=");
-	read_expect(&clients[0], "nvram/settings", ref_nvram, NULL);
+	if ((got = read_expect(&clients[0], "settings", ref_settings, "gpio_value=")) < 0 ||
+	    (got = read_expect(&clients[0], "nvram/settings", ref_nvram, NULL)) < 0)
+		violation("settings after the power cycle: %s", errname((int)-got));
 	fd = mnt_open(mnt, "eeprom", O_RDONLY);
 	got = fd < 0 ? fd : pread(fd, chip, sizeof(chip), 0);
 	if (fd >= 0)
@@ -1262,9 +1270,12 @@ int main(int argc, char *argv[])
 		mnt_log_tail(mnt, 12, "  | ");
 	}
 	mnt_stop(mnt, false);
+	if (fatal[0])
+		fprintf(stderr, "%s: FAIL: %s\n", PROG, fatal);
 	printf("%s: %s\n", PROG, fails ? "FAIL" : "PASS");
-	if (fails)
-		fprintf(stderr, "%s: %u violation%s (the first %d shown above)\n", PROG, fails, fails == 1 ? "" : "s",
-			VIOLATIONS_SHOWN);
+	if (fails > VIOLATIONS_SHOWN)
+		fprintf(stderr, "%s: %u violations (the first %d shown above)\n", PROG, fails, VIOLATIONS_SHOWN);
+	else if (fails)
+		fprintf(stderr, "%s: %u violation%s (shown above)\n", PROG, fails, fails == 1 ? "" : "s");
 	return fails ? 1 : 0;
 }
