@@ -18,24 +18,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mnt.h"
 
 #define CHUNK 60             /* SPI data bytes in one 64-byte report */
 #define XFER_MAX 65535       /* the largest SPI transaction, "64 KiB" in the issue */
 #define FRAME_US 1000        /* the 1 ms full-speed frame of the timing model */
-#define MAX_MOUNTS 20
 #define SCALE_DEVICES 8
 #define MAX_STEPS 64
 #define MAX_ROWS 160
 #define LAT_CAP (1u << 21)   /* latency samples kept per run */
 #define RSS_TARGET_MIB 8.0
-
-extern char **environ;
 
 struct config {
 	const char *daemon;
@@ -47,244 +42,7 @@ struct config {
 	double spi_s;  /* length of a timed SPI loop (each client finishes its transaction) */
 };
 
-/* ---- time ---------------------------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Async-signal-safe: also used while cleaning up from a signal handler. */
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* ---- mounts and the daemons behind them ----------------------------------------------------- */
-
-/* A mount point and the foreground daemon serving it. The signal handler walks this table too,
- * so a slot's pid is set once the child exists and cleared once it is reaped. */
-struct mnt {
-	char dir[160];
-	char log[168];
-	volatile sig_atomic_t pid;
-};
-
-static struct mnt mnts[MAX_MOUNTS];
-static char base_dir[64];
-static char fusermount_path[PATH_MAX] = "/bin/fusermount3";
-static char last_log_line[200]; /* first line a failed daemon printed */
-
-static bool is_mounted(const char *dir)
-{
-	struct stat st, base;
-
-	return dir[0] && stat(dir, &st) == 0 && stat(base_dir, &base) == 0 && st.st_dev != base.st_dev;
-}
-
-/* Waits up to timeout_s for pid to end; true once it is reaped (or is not our child any more). */
-static bool reap(pid_t pid, double timeout_s)
-{
-	double deadline = now_s() + timeout_s;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid || (r < 0 && errno == ECHILD))
-			return true;
-		if (now_s() >= deadline)
-			return false;
-		sleep_s(0.005);
-	}
-}
-
-/* fusermount3 -u [-z] DIR, quietly. Only fork/execve/waitpid: callable from the signal handler. */
-static void fusermount_u(const char *dir, bool lazy)
-{
-	char prog[] = "fusermount3", unmount[] = "-u", detach[] = "-z";
-	char *argv[] = { prog, unmount, lazy ? detach : (char *)dir, lazy ? (char *)dir : NULL, NULL };
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		execve(fusermount_path, argv, environ);
-		_exit(127);
-	}
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-}
-
-/* Unmounts, ends the daemon (politely when gentle, else at once) and removes the mount point. */
-static void mnt_stop(struct mnt *m, bool gentle)
-{
-	pid_t pid = m->pid;
-
-	if (pid > 0) {
-		if (gentle && is_mounted(m->dir))
-			fusermount_u(m->dir, false);
-		if (!reap(pid, gentle ? 5.0 : 0.0)) {
-			kill(pid, SIGTERM);
-			if (!reap(pid, 3.0)) {
-				kill(pid, SIGKILL);
-				reap(pid, 2.0);
-			}
-		}
-		m->pid = 0;
-	}
-	if (is_mounted(m->dir) && umount2(m->dir, MNT_DETACH) != 0)
-		fusermount_u(m->dir, true);
-	rmdir(m->dir);
-	unlink(m->log);
-	m->dir[0] = '\0';
-}
-
-/* Every exit path ends here: SIGTERM all daemons first so they unmount in parallel. */
-static void cleanup_all(void)
-{
-	for (int i = 0; i < MAX_MOUNTS; i++)
-		if (mnts[i].pid > 0)
-			kill(mnts[i].pid, SIGTERM);
-	for (int i = 0; i < MAX_MOUNTS; i++)
-		if (mnts[i].dir[0])
-			mnt_stop(&mnts[i], false);
-	if (base_dir[0])
-		rmdir(base_dir);
-	base_dir[0] = '\0';
-}
-
-static void on_signal(int sig)
-{
-	static const char stop[] = "\nmcp2210fs-bench: interrupted; unmounting\n";
-	static const char late[] = "\nmcp2210fs-bench: time limit reached; unmounting\n";
-
-	if (sig == SIGALRM)
-		(void)!write(STDERR_FILENO, late, sizeof(late) - 1);
-	else
-		(void)!write(STDERR_FILENO, stop, sizeof(stop) - 1);
-	cleanup_all();
-	_exit(128 + sig);
-}
-
-static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
-
-static void signals_install(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigfillset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
-		sigaction(handled_signals[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-/* Client threads block the handled signals so that the handler runs on the main thread. */
-static void signals_block(bool block, sigset_t *saved)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
-		sigaddset(&set, handled_signals[i]);
-	pthread_sigmask(block ? SIG_BLOCK : SIG_SETMASK, block ? &set : saved, block ? saved : NULL);
-}
-
-/* The child dies with us (PDEATHSIG) and has its own process group, so a terminal's ^C reaches
- * only the bench, which then unmounts in order. */
-static pid_t spawn(char *const argv[], const char *log)
-{
-	pid_t parent = getpid(), pid = fork();
-	sigset_t none;
-	int fd;
-
-	if (pid != 0)
-		return pid;
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(127);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(argv[0], argv);
-	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-static void remember_log(const struct mnt *m)
-{
-	FILE *f = fopen(m->log, "r");
-
-	last_log_line[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(last_log_line, sizeof(last_log_line), f))
-		last_log_line[strcspn(last_log_line, "\n")] = '\0';
-	fclose(f);
-}
-
-static bool wait_mounted(struct mnt *m)
-{
-	double deadline = now_s() + 10.0;
-
-	while (now_s() < deadline) {
-		if (is_mounted(m->dir))
-			return true;
-		if (waitpid(m->pid, NULL, WNOHANG) == m->pid) {
-			m->pid = 0;
-			return false;
-		}
-		sleep_s(0.005);
-	}
-	return false;
-}
-
-/* Runs pre[] + a fresh mount point under base_dir; the mount, or NULL if the program ended first
- * (an unknown option) or did not mount within 10 s. */
-static struct mnt *mnt_start(const char *const pre[], const char *tag)
-{
-	char *argv[16];
-	struct mnt *m = NULL;
-	size_t n = 0;
-
-	for (int i = 0; i < MAX_MOUNTS && !m; i++)
-		if (!mnts[i].dir[0])
-			m = &mnts[i];
-	if (!m)
-		return NULL;
-	snprintf(m->dir, sizeof(m->dir), "%s/%s-XXXXXX", base_dir, tag);
-	if (!mkdtemp(m->dir)) {
-		m->dir[0] = '\0';
-		return NULL;
-	}
-	snprintf(m->log, sizeof(m->log), "%s.log", m->dir);
-	while (pre[n] && n < 14) {
-		argv[n] = (char *)pre[n];
-		n++;
-	}
-	argv[n++] = m->dir;
-	argv[n] = NULL;
-	m->pid = spawn(argv, m->log);
-	if (m->pid > 0 && wait_mounted(m))
-		return m;
-	remember_log(m);
-	mnt_stop(m, false);
-	return NULL;
-}
+/* ---- the daemons ---------------------------------------------------------------------------- */
 
 static struct mnt *daemon_start(const struct config *cfg, unsigned frame_us, bool naive, const char *tag)
 {
@@ -300,146 +58,6 @@ static struct mnt *minfs_start(const struct config *cfg)
 	const char *pre[] = { cfg->minfs, "-f", NULL };
 
 	return mnt_start(pre, "minfs");
-}
-
-/* ---- files ---------------------------------------------------------------------------------- */
-
-static void path_of(const struct mnt *m, const char *rel, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/%s", m->dir, rel);
-}
-
-/* Reads like cat(1): until end of file. Bytes read (NUL-terminated) or -errno. */
-static ssize_t file_read(const struct mnt *m, const char *rel, char *buf, size_t size)
-{
-	char path[256];
-	size_t len = 0;
-	ssize_t n = 1;
-	int fd;
-
-	path_of(m, rel, path, sizeof(path));
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (n > 0 && len < size - 1) {
-		n = read(fd, buf + len, size - 1 - len);
-		if (n > 0)
-			len += (size_t)n;
-	}
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	buf[len] = '\0';
-	return n < 0 ? n : (ssize_t)len;
-}
-
-/* Writes like echo(1): the whole value in one write(2). */
-static int file_write(const struct mnt *m, const char *rel, const char *value)
-{
-	char path[256];
-	size_t len = strlen(value);
-	ssize_t n;
-	int fd, ret = 0;
-
-	path_of(m, rel, path, sizeof(path));
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, len);
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != len)
-		ret = -EIO;
-	if (close(fd) != 0 && !ret)
-		ret = -errno;
-	return ret;
-}
-
-static int file_open(const struct mnt *m, const char *rel, int flags)
-{
-	char path[256];
-	int fd;
-
-	path_of(m, rel, path, sizeof(path));
-	fd = open(path, flags);
-	return fd < 0 ? -errno : fd;
-}
-
-/* The value of a "key: n" line, or -1. */
-static long long kv_get(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncmp(p, key, klen) == 0 && p[klen] == ':')
-			return strtoll(p + klen + 1, NULL, 10);
-	return -1;
-}
-
-/* What the emulated chip saw (emulator/counters: reading it costs no exchange). */
-struct counters {
-	long long exchanges, frames, spi_bytes, time_us;
-};
-
-static int counters_get(const struct mnt *m, struct counters *c)
-{
-	char text[512];
-	ssize_t n = file_read(m, "emulator/counters", text, sizeof(text));
-
-	if (n < 0)
-		return (int)n;
-	c->exchanges = kv_get(text, "exchanges");
-	c->frames = kv_get(text, "frames");
-	c->spi_bytes = kv_get(text, "spi_bytes");
-	c->time_us = kv_get(text, "time_us");
-	return 0;
-}
-
-static long long stats_get(const struct mnt *m, const char *key)
-{
-	char text[512];
-
-	return file_read(m, "stats", text, sizeof(text)) < 0 ? -1 : kv_get(text, key);
-}
-
-/* ---- /proc ---------------------------------------------------------------------------------- */
-
-static double proc_cpu_s(pid_t pid)
-{
-	char path[64], text[1024];
-	unsigned long long ut = 0, st = 0;
-	const char *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return NAN;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	p = strrchr(text, ')'); /* the command name may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return NAN;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double proc_hwm_mib(pid_t pid)
-{
-	char path[64], line[256];
-	double mib = NAN;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return NAN;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			mib = strtod(line + 6, NULL) / 1024.0;
-	fclose(f);
-	return mib;
 }
 
 /* ---- SPI through spi/xfer ------------------------------------------------------------------- */
@@ -482,10 +100,10 @@ static long spi_setup(const struct mnt *m, const char *bitrate)
 	char text[32];
 	int ret;
 
-	if ((ret = file_write(m, "gpio/1/function", "cs")) < 0 || (ret = file_write(m, "spi/cs", "1")) < 0 ||
-	    (ret = file_write(m, "spi/bitrate", bitrate)) < 0)
+	if ((ret = mnt_write(m, "gpio/1/function", "cs")) < 0 || (ret = mnt_write(m, "spi/cs", "1")) < 0 ||
+	    (ret = mnt_write(m, "spi/bitrate", bitrate)) < 0)
 		return ret;
-	return file_read(m, "spi/bitrate", text, sizeof(text)) < 0 ? -EIO : strtol(text, NULL, 10);
+	return mnt_read(m, "spi/bitrate", text, sizeof(text)) < 0 ? -EIO : strtol(text, NULL, 10);
 }
 
 /* ---- the table -------------------------------------------------------------------------------- */
@@ -797,7 +415,7 @@ static size_t steps_build(struct step *steps)
 
 static int eeprom_byte_write(struct dev *d)
 {
-	int fd = file_open(d->m, "eeprom", O_WRONLY), ret = 0;
+	int fd = mnt_open(d->m, "eeprom", O_WRONLY), ret = 0;
 
 	if (fd < 0)
 		return fd;
@@ -812,7 +430,7 @@ static void step_prepare(struct dev *d, const struct step *s)
 {
 	int fd;
 
-	if (s->kind != STEP_EEPROM_BYTE || (fd = file_open(d->m, "eeprom", O_RDONLY)) < 0)
+	if (s->kind != STEP_EEPROM_BYTE || (fd = mnt_open(d->m, "eeprom", O_RDONLY)) < 0)
 		return;
 	if (pread(fd, &d->eeprom_next, 1, 16) == 1)
 		d->eeprom_next ^= 0xff;
@@ -826,10 +444,10 @@ static int step_run(struct dev *d, const struct step *s)
 
 	switch (s->kind) {
 	case STEP_READ:
-		n = file_read(d->m, s->path, buf, sizeof(buf));
+		n = mnt_read(d->m, s->path, buf, sizeof(buf));
 		return n < 0 ? (int)n : 0;
 	case STEP_WRITE:
-		return file_write(d->m, s->path, s->value);
+		return mnt_write(d->m, s->path, s->value);
 	case STEP_EEPROM_BYTE:
 		return eeprom_byte_write(d);
 	case STEP_BITRATE:
@@ -843,18 +461,18 @@ static int step_run(struct dev *d, const struct step *s)
 
 static void step_measure(struct dev *d, const struct step *s, struct sample *out)
 {
-	struct counters a, b;
+	struct mnt_counters a, b;
 	double t0, t1;
 
 	step_prepare(d, s);
-	if (counters_get(d->m, &a) < 0) {
+	if (mnt_counters_get(d->m, &a) < 0) {
 		out->err = -EIO;
 		return;
 	}
-	t0 = now_s();
+	t0 = mnt_now_s();
 	out->err = step_run(d, s);
-	t1 = now_s();
-	if (counters_get(d->m, &b) < 0 && !out->err)
+	t1 = mnt_now_s();
+	if (mnt_counters_get(d->m, &b) < 0 && !out->err)
 		out->err = -EIO;
 	out->done = true;
 	out->ex = (double)(b.exchanges - a.exchanges);
@@ -869,7 +487,7 @@ static int dev_open(struct dev *d, struct mnt *m)
 	d->m = m;
 	d->tx = pattern_new();
 	d->rx = malloc(XFER_MAX);
-	d->xfer_fd = file_open(m, "spi/xfer", O_RDWR);
+	d->xfer_fd = mnt_open(m, "spi/xfer", O_RDWR);
 	return d->tx && d->rx && d->xfer_fd >= 0 ? 0 : -ENOMEM;
 }
 
@@ -932,7 +550,7 @@ struct run_result {
 	int err;
 	uint64_t ops;
 	double elapsed, rate; /* operations per second, all clients together */
-	struct counters delta; /* of the mount given to clients_run */
+	struct mnt_counters delta; /* of the mount given to clients_run */
 };
 
 static int client_op(struct client *c)
@@ -954,12 +572,12 @@ static void *client_main(void *arg)
 	if (c->kind == CLIENT_XFER) /* sets the transaction length before the clock starts */
 		c->err = client_op(c);
 	pthread_barrier_wait(&c->run->start);
-	t0 = t = now_s();
+	t0 = t = mnt_now_s();
 	while (!c->err && !atomic_load(&c->run->stop)) {
 		double t1;
 
 		c->err = client_op(c);
-		t1 = now_s();
+		t1 = mnt_now_s();
 		if (c->err)
 			break;
 		if (c->lat && c->nlat < LAT_CAP)
@@ -967,7 +585,7 @@ static void *client_main(void *arg)
 		c->ops++;
 		t = t1;
 	}
-	c->elapsed = now_s() - t0;
+	c->elapsed = mnt_now_s() - t0;
 	return NULL;
 }
 
@@ -980,7 +598,7 @@ static int clients_open(struct client *c, size_t n, struct mnt *const *mounts, e
 		c[i].fd = -1;
 	for (size_t i = 0; i < n; i++) {
 		c[i].kind = kind;
-		c[i].fd = file_open(mounts[i], rel, kind == CLIENT_XFER ? O_RDWR : O_RDONLY);
+		c[i].fd = mnt_open(mounts[i], rel, kind == CLIENT_XFER ? O_RDWR : O_RDONLY);
 		if (c[i].fd < 0)
 			return c[i].fd;
 		if (kind == CLIENT_XFER && (!(c[i].tx = pattern_new()) || !(c[i].rx = malloc(XFER_MAX))))
@@ -1018,13 +636,13 @@ static void run_aggregate(const struct client *c, size_t n, struct run_result *r
 static void clients_run(struct client *c, size_t n, double secs, const struct mnt *count_on, struct run_result *res)
 {
 	struct run run;
-	struct counters a = { 0 }, b = { 0 };
+	struct mnt_counters a = { 0 }, b = { 0 };
 	sigset_t saved;
 
 	memset(res, 0, sizeof(*res));
 	pthread_barrier_init(&run.start, NULL, (unsigned)n + 1);
 	atomic_init(&run.stop, false);
-	signals_block(true, &saved);
+	mnt_signals_block(true, &saved);
 	for (size_t i = 0; i < n; i++) {
 		c[i].run = &run;
 		if (pthread_create(&c[i].thread, NULL, client_main, &c[i]) != 0) {
@@ -1032,19 +650,20 @@ static void clients_run(struct client *c, size_t n, double secs, const struct mn
 			exit(1);
 		}
 	}
-	signals_block(false, &saved);
+	mnt_signals_block(false, &saved);
 	pthread_barrier_wait(&run.start);
 	if (count_on)
-		counters_get(count_on, &a);
-	sleep_s(secs);
+		mnt_counters_get(count_on, &a);
+	mnt_sleep_s(secs);
 	atomic_store(&run.stop, true);
 	for (size_t i = 0; i < n; i++)
 		pthread_join(c[i].thread, NULL);
 	if (count_on)
-		counters_get(count_on, &b);
+		mnt_counters_get(count_on, &b);
 	pthread_barrier_destroy(&run.start);
-	res->delta = (struct counters){ b.exchanges - a.exchanges, b.frames - a.frames, b.spi_bytes - a.spi_bytes,
-					b.time_us - a.time_us };
+	res->delta = (struct mnt_counters){ .exchanges = b.exchanges - a.exchanges, .frames = b.frames - a.frames,
+					    .spi_bytes = b.spi_bytes - a.spi_bytes, .faults = b.faults - a.faults,
+					    .time_us = b.time_us - a.time_us };
 	run_aggregate(c, n, res);
 }
 
@@ -1109,11 +728,11 @@ static void measure_readers(struct mnt *m, const struct config *cfg, struct resu
 	for (size_t i = 0; i < SCALE_DEVICES; i++)
 		same[i] = m;
 	for (size_t i = 0; i < NREADERS; i++) {
-		long long c0 = stats_get(m, "coalesced");
+		long long c0 = mnt_stats_get(m, "coalesced");
 
 		clients_measure(same, (size_t)reader_counts[i], CLIENT_PREAD, "gpio/0/value", cfg->loop_s, m,
 				&r->readers[i]);
-		r->coalesced[i] = c0 < 0 ? -1 : stats_get(m, "coalesced") - c0;
+		r->coalesced[i] = c0 < 0 ? -1 : mnt_stats_get(m, "coalesced") - c0;
 	}
 }
 
@@ -1127,7 +746,7 @@ static void measure_frames(struct mnt *m, const struct config *cfg, const struct
 	measure_spi(m, cfg, r);
 	fprintf(stderr, "  concurrent GPIO readers\n");
 	measure_readers(m, cfg, r);
-	r->hwm_frames = proc_hwm_mib(m->pid);
+	r->hwm_frames = mnt_proc_hwm_mib(m->pid);
 	r->valid = true;
 }
 
@@ -1158,9 +777,9 @@ static void measure_latency(struct mnt *m, const char *rel, const struct config 
 		clients_close(&c, 1);
 		return;
 	}
-	cpu0 = proc_cpu_s(m->pid);
+	cpu0 = mnt_proc_cpu_s(m->pid);
 	clients_run(&c, 1, cfg->loop_s, NULL, &res);
-	cpu1 = proc_cpu_s(m->pid);
+	cpu1 = mnt_proc_cpu_s(m->pid);
 	qsort(c.lat, c.nlat, sizeof(double), cmp_double);
 	out->err = res.err;
 	out->ops_s = res.rate;
@@ -1179,7 +798,7 @@ static void scale_stop(struct mnt **devs, size_t n, struct scale *s)
 
 	s->hwm_max = 0;
 	for (size_t i = 0; i < n; i++) {
-		double h = proc_hwm_mib(devs[i]->pid);
+		double h = mnt_proc_hwm_mib(devs[i]->pid);
 
 		sum += h;
 		if (h > s->hwm_max || isnan(h))
@@ -1233,7 +852,7 @@ static void measure_cost(const struct config *cfg, struct results *opt, struct r
 			continue;
 		}
 		measure_latency(m, "gpio/0/value", cfg, &rs[i]->lat);
-		rs[i]->hwm_cost = proc_hwm_mib(m->pid);
+		rs[i]->hwm_cost = mnt_proc_hwm_mib(m->pid);
 		mnt_stop(m, true);
 	}
 	minfs->err = -ENOENT;
@@ -1243,7 +862,7 @@ static void measure_cost(const struct config *cfg, struct results *opt, struct r
 
 		if (m) {
 			measure_latency(m, "value", cfg, minfs);
-			*minfs_hwm = proc_hwm_mib(m->pid);
+			*minfs_hwm = mnt_proc_hwm_mib(m->pid);
 			mnt_stop(m, true);
 		}
 	}
@@ -1537,36 +1156,9 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 	return 0;
 }
 
-static void find_fusermount(void)
-{
-	const char *path = getenv("PATH");
-	char dir[PATH_MAX];
-
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t len = strcspn(p, ":");
-
-		snprintf(dir, sizeof(dir), "%.*s/fusermount3", (int)len, p);
-		if (access(dir, X_OK) == 0) {
-			snprintf(fusermount_path, sizeof(fusermount_path), "%s", dir);
-			return;
-		}
-		p += len + (p[len] == ':');
-	}
-}
-
 static int setup(const struct config *cfg)
 {
-	snprintf(base_dir, sizeof(base_dir), "/tmp/mcp2210fs-bench-XXXXXX");
-	if (!mkdtemp(base_dir)) {
-		fprintf(stderr, "mcp2210fs-bench: cannot create a temporary directory: %s\n", strerror(errno));
-		base_dir[0] = '\0';
-		return -1;
-	}
-	find_fusermount();
-	atexit(cleanup_all);
-	signals_install();
-	alarm(cfg->quick ? 90 : 240);
-	return 0;
+	return mnt_setup("mcp2210fs-bench", cfg->quick ? 90 : 240);
 }
 
 static void build_rows(const struct step *steps, size_t nsteps, const struct results *opt, const struct results *naive,
@@ -1588,7 +1180,7 @@ int main(int argc, char *argv[])
 	size_t nsteps = steps_build(steps);
 	struct config cfg;
 	struct latency minfs;
-	double minfs_hwm, t0 = now_s();
+	double minfs_hwm, t0 = mnt_now_s();
 	struct mnt *opt, *naive;
 	int ret;
 
@@ -1602,14 +1194,14 @@ int main(int argc, char *argv[])
 	fprintf(stderr, "mcp2210fs-bench: %s, daemon %s%s\n[1-2] 1 ms frame model, optimised\n",
 		cfg.quick ? "quick" : "full", cfg.daemon, cfg.have_minfs ? "" : "; minimal FUSE fs not found");
 	if (!(opt = daemon_start(&cfg, FRAME_US, false, "opt"))) {
-		fprintf(stderr, "mcp2210fs-bench: cannot mount %s: %s\n", cfg.daemon, last_log_line);
+		fprintf(stderr, "mcp2210fs-bench: cannot mount %s: %s\n", cfg.daemon, mnt_last_log_line);
 		return 1;
 	}
 	measure_frames(opt, &cfg, steps, nsteps, &res_opt);
 	mnt_stop(opt, true);
 	naive = daemon_start(&cfg, FRAME_US, true, "naive");
 	naive_available = naive != NULL;
-	fprintf(stderr, naive ? "[1-2] naive\n" : "naive: not available (%s)\n", last_log_line);
+	fprintf(stderr, naive ? "[1-2] naive\n" : "naive: not available (%s)\n", mnt_last_log_line);
 	if (naive) {
 		measure_frames(naive, &cfg, steps, nsteps, &res_naive);
 		mnt_stop(naive, true);
@@ -1625,6 +1217,6 @@ int main(int argc, char *argv[])
 	ret = write_csv(cfg.csv);
 	if (ret < 0)
 		fprintf(stderr, "mcp2210fs-bench: cannot write %s: %s\n", cfg.csv, strerror(-ret));
-	fprintf(stderr, "mcp2210fs-bench: done in %.0f s; CSV in %s\n", now_s() - t0, cfg.csv);
+	fprintf(stderr, "mcp2210fs-bench: done in %.0f s; CSV in %s\n", mnt_now_s() - t0, cfg.csv);
 	return ret < 0 ? 1 : 0;
 }

@@ -104,6 +104,8 @@ int device_recover(struct device *d)
 	ret = device_command(d, req, resp);
 	if (ret == 0)
 		ret = proto_decode_cancel_spi(resp, &st);
+	if (ret == 0)
+		d->spi_cancel_pending = false;
 	return ret;
 }
 
@@ -157,11 +159,29 @@ int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss)
 	return 0;
 }
 
+/* 0x11 for a transaction left behind by a cancel that failed (see spi_cancel_pending). */
+static int spi_settle(struct device *d)
+{
+	mcp2210_report req, resp;
+	int ret;
+
+	if (!d->spi_cancel_pending)
+		return 0;
+	proto_encode_cancel_spi(req);
+	ret = device_command(d, req, resp);
+	if (ret == 0)
+		d->spi_cancel_pending = false;
+	return device_errno(ret);
+}
+
 int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs)
 {
 	mcp2210_report req, resp;
 	int ret = proto_encode_set_chip_settings(req, cs);
 
+	if (ret < 0)
+		return ret;
+	ret = spi_settle(d);
 	if (ret < 0)
 		return ret;
 	ret = device_command(d, req, resp);
@@ -178,6 +198,9 @@ int device_set_spi_settings(struct device *d, const struct mcp2210_spi_settings 
 	mcp2210_report req, resp;
 	int ret = proto_encode_set_spi_settings(req, ss);
 
+	if (ret < 0)
+		return ret;
+	ret = spi_settle(d);
 	if (ret < 0)
 		return ret;
 	ret = device_command(d, req, resp);
@@ -292,11 +315,9 @@ static bool spi_cancelled(void *arg)
 
 static void spi_abort(struct device *d)
 {
-	mcp2210_report req, resp;
-
-	proto_encode_cancel_spi(req);
-	if (device_command(d, req, resp) < 0)
-		log_warn("could not cancel the aborted SPI transfer");
+	d->spi_cancel_pending = true;
+	if (spi_settle(d) < 0)
+		log_warn("could not cancel the aborted SPI transfer: will again before the next one");
 }
 
 ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint8_t *tx, uint8_t *rx, size_t n)
@@ -311,7 +332,9 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 
 	if (n == 0 || n > MCP2210_SPI_TRANSACTION_MAX)
 		return n ? -EFBIG : -EINVAL;
-	ret = device_spi_settings(d, &ss);
+	ret = spi_settle(d);
+	if (ret == 0)
+		ret = device_spi_settings(d, &ss);
 	if (ret < 0)
 		return ret;
 	/* Re-sending 0x40 before every transfer is the classic bottleneck: only when N changes. */

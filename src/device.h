@@ -41,6 +41,9 @@ struct device {
 	struct mcp2210_chip_settings chip; /* gpio_value = latch, gpio_direction = directions */
 	bool spi_valid;
 	struct mcp2210_spi_settings spi;
+	/* A failed transaction's cancel (0x11) failed too: the chip may still be in it, refusing
+	 * SPI and chip settings (0xF8) until it gets one. Sent again before the next of those. */
+	bool spi_cancel_pending;
 
 	struct device_stats stats;
 };

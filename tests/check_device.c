@@ -275,6 +275,66 @@ START_TEST(test_cancel_aborts_transfer)
 }
 END_TEST
 
+/* A transport in front of the emulator's that loses the next cancel (0x11) it is given. */
+struct lose_cancel {
+	struct transport base;
+	struct transport *inner;
+	struct emu *emu;
+	bool armed;
+};
+
+static int lose_cancel_exchange(struct transport *t, const mcp2210_report req, mcp2210_report resp, unsigned ms)
+{
+	struct lose_cancel *l = (struct lose_cancel *)t;
+
+	if (l->armed && req[0] == MCP2210_CMD_CANCEL_SPI) {
+		l->armed = false;
+		emu_fault_arm(l->emu, EMU_FAULT_NO_ANSWER, 1);
+	}
+	return transport_exchange(l->inner, req, resp, ms);
+}
+
+static int lose_cancel_drain(struct transport *t) { return transport_drain(((struct lose_cancel *)t)->inner); }
+
+static void lose_cancel_free(struct transport *t) { (void)t; }
+
+static const struct transport_ops lose_cancel_ops = {
+	.name = "lose-cancel", .exchange = lose_cancel_exchange, .drain = lose_cancel_drain, .free = lose_cancel_free,
+};
+
+/* A transaction fails mid-way and the cancel sent after it is lost too: the chip is still in
+ * that transaction and refuses new SPI settings (0xF8) until it gets a cancel. The next
+ * transaction must send that cancel first, whatever its length, instead of failing with EBUSY
+ * until the chip is power cycled (found by the soak test). */
+START_TEST(test_lost_cancel_resent)
+{
+	struct rig r;
+	struct lose_cancel l = { .base = { .ops = &lose_cancel_ops, .in_first = true } };
+	uint8_t tx[600], rx[600];
+	struct mcp2210_spi_settings ss;
+
+	rig_up(&r);
+	l.inner = r.t;
+	l.emu = r.emu;
+	r.dev.transport = &l.base;
+	ck_assert_int_eq(device_spi_settings(&r.dev, &ss), 0);
+	ss.cs_active = 0x1FF & ~(1u << 1);
+	ss.bitrate = 12000000;
+	ck_assert_int_eq(device_set_spi_settings(&r.dev, &ss), 0);
+	for (size_t i = 0; i < sizeof(tx); i++)
+		tx[i] = (uint8_t)(i * 7 + 1);
+	emu_fault_arm(r.emu, EMU_FAULT_SPI_STALL, 1);
+	l.armed = true;
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), -EBUSY);
+	ck_assert(!l.armed); /* the cancel was sent, and lost */
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, 100), 100);
+	ck_assert_mem_eq(rx, tx, 100);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), (ssize_t)sizeof(tx));
+	ck_assert_mem_eq(rx, tx, sizeof(tx));
+	rig_down(&r);
+}
+END_TEST
+
 static Suite *device_suite(void)
 {
 	Suite *s = suite_create("device");
@@ -293,6 +353,7 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, test_unplug_is_enodev);
 	tcase_add_test(tc, test_recover_stuck_chip);
 	tcase_add_test(tc, test_cancel_aborts_transfer);
+	tcase_add_test(tc, test_lost_cancel_resent);
 	suite_add_tcase(s, tc);
 	return s;
 }
