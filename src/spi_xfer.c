@@ -50,11 +50,12 @@ static int pace(const struct run *r)
 	}
 }
 
-/* When the chip will have clocked a chunk that takes clock_ns, taken in the exchange that
- * just ended. It started clocking when the request arrived, at the start of the frame whose
- * end brought the answer: one frame before now. The next request can only leave at a frame
- * boundary anyway, so the wait is rounded up to whole frames: on a real bus that costs
- * nothing, and it never sends early (an early request is one more exchange, 0xF8). */
+/* When to send the request after a chunk that takes clock_ns to clock, taken in the exchange
+ * that just ended. The chip started clocking when the request arrived, at the start of the
+ * frame whose end brought the answer: one frame before now. A request only leaves at a frame
+ * boundary, so the chip must have clocked the chunk by the first boundary that is a whole
+ * number of frames after now; waking a quarter frame before that boundary puts the request
+ * on it, neither a frame early (one more exchange, 0xF8) nor, by oversleeping, a frame late. */
 static uint64_t ready_after(const struct spi_xfer_limits *limits, uint64_t clock_ns)
 {
 	uint64_t now = monotonic_ns(), frame = limits->frame_ns;
@@ -63,7 +64,7 @@ static uint64_t ready_after(const struct spi_xfer_limits *limits, uint64_t clock
 		return now + clock_ns;
 	if (clock_ns <= frame)
 		return 0;
-	return now + (clock_ns - frame + frame - 1) / frame * frame;
+	return now + (clock_ns - frame + frame - 1) / frame * frame - frame / 4;
 }
 
 /* One 0x42 with len bytes, resent while the chip answers 0xF8 (bounded). */
