@@ -1127,12 +1127,20 @@ static int dev_plug(struct usbemu_dev *d)
 	/* No newline here: umockdev parses "dev" as MAJOR:MINOR for the node's stat(). */
 	g_string_append_printf(rec, "A: dev=189:%u\n", (USBEMU_BUS - 1) * 128 + n->devnum - 1);
 	g_string_append_printf(rec, "H: descriptors=%s\n", hex);
+	/* The ioctl handler first: a client that finds the device in sysfs (a rescan) and opens
+	 * the node at once must reach us, not a node without a handler. */
+	if (!umockdev_testbed_attach_ioctl(usbemu.testbed, n->devnode, usbemu.handler, &gerr)) {
+		log_err("%s: attaching the ioctl handler: %s", n->devnode, gerr->message);
+		g_clear_error(&gerr);
+		g_string_free(rec, TRUE);
+		goto err;
+	}
 	ok = umockdev_testbed_add_from_string(usbemu.testbed, rec->str, &gerr);
 	g_string_free(rec, TRUE);
 	if (!ok) {
 		log_err("adding device %u: %s", d->index, gerr->message);
 		g_clear_error(&gerr);
-		goto err;
+		goto err_detach;
 	}
 
 	/* Replace umockdev's regular-file node by a FIFO we control (see node_set_ready). */
@@ -1145,11 +1153,6 @@ static int dev_plug(struct usbemu_dev *d)
 	n->ready = true;
 	node_set_ready(n, false);
 
-	if (!umockdev_testbed_attach_ioctl(usbemu.testbed, n->devnode, usbemu.handler, &gerr)) {
-		log_err("%s: attaching the ioctl handler: %s", n->devnode, gerr->message);
-		g_clear_error(&gerr);
-		goto err_remove;
-	}
 	usbemu.nodes = g_list_prepend(usbemu.nodes, n);
 	d->node = n;
 	umockdev_testbed_uevent(usbemu.testbed, n->syspath, "add");
@@ -1160,6 +1163,8 @@ err_remove:
 	if (n->fifo >= 0)
 		close(n->fifo);
 	umockdev_testbed_remove_device(usbemu.testbed, n->syspath);
+err_detach:
+	umockdev_testbed_detach_ioctl(usbemu.testbed, n->devnode, NULL);
 err:
 	usbemu.devnum_used[n->devnum] = false;
 	free(n);
@@ -1198,12 +1203,16 @@ static void node_free(struct usbemu_node *n)
 
 /* ---- control channel ------------------------------------------------------------------------ */
 
+/* Clients of n still connected (a closed one is dropped at the next ioctl: clients_sweep). */
 static unsigned clients_count(struct usbemu_node *n)
 {
 	unsigned k = 0;
 
-	for (GList *l = usbemu.clients; l; l = l->next)
-		k += ((struct usbemu_client *)l->data)->node == n;
+	for (GList *l = usbemu.clients; l; l = l->next) {
+		struct usbemu_client *c = l->data;
+
+		k += c->node == n && umockdev_ioctl_client_get_connected(c->uc);
+	}
 	return k;
 }
 
