@@ -34,7 +34,8 @@ struct transport {
 	 * baseline of the benchmark: it costs one more USB frame per exchange. */
 	bool in_first;
 	/* Length of the bus's frame: reports go out at frame boundaries and an answer comes back
-	 * at the end of the frame that carried the request (0: no frames, emulated at once). */
+	 * at the end of the frame that carried the request. 0: no timing at all (the emulator
+	 * with -o emu_frame_us=0 answers at once and clocks SPI in no time). */
 	uint64_t frame_ns;
 };
 
