@@ -174,6 +174,14 @@ static int spi_settle(struct device *d)
 	return device_errno(ret);
 }
 
+/* A settings change, which a chip stuck in a transaction would refuse: settle it first. */
+static int settled_command(struct device *d, const mcp2210_report req, mcp2210_report resp)
+{
+	int ret = spi_settle(d);
+
+	return ret < 0 ? ret : device_command(d, req, resp);
+}
+
 int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs)
 {
 	mcp2210_report req, resp;
@@ -181,10 +189,7 @@ int device_set_chip_settings(struct device *d, const struct mcp2210_chip_setting
 
 	if (ret < 0)
 		return ret;
-	ret = spi_settle(d);
-	if (ret < 0)
-		return ret;
-	ret = device_command(d, req, resp);
+	ret = settled_command(d, req, resp);
 	if (ret < 0)
 		return ret;
 	d->chip = *cs;
@@ -200,10 +205,7 @@ int device_set_spi_settings(struct device *d, const struct mcp2210_spi_settings 
 
 	if (ret < 0)
 		return ret;
-	ret = spi_settle(d);
-	if (ret < 0)
-		return ret;
-	ret = device_command(d, req, resp);
+	ret = settled_command(d, req, resp);
 	if (ret == 0)
 		ret = proto_decode_set_spi_settings(resp, &d->spi); /* the chip's echo is the truth */
 	if (ret < 0)
