@@ -93,7 +93,9 @@ static int status_show(struct mount *m, const struct fs_node *n, struct text *ou
 
 	(void)n;
 	ret = mount_gone(m) ? -ENODEV : mount_run_shared(m, (uintptr_t)status_job, status_job, &o, sizeof(o));
-	if (ret == -ENODEV && mount_gone(m)) { /* gone before, or found gone by this very read */
+	/* Gone before, or found gone by this very read: either way that is the answer, even if
+	 * the device is back by now (it was not there when asked). */
+	if (ret == -ENODEV) {
 		text_printf(out, "device: gone\n");
 		return 0;
 	}
