@@ -113,7 +113,8 @@ static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 	fuse_loop_cfg_set_clone_fd(config, cmd->clone_fd);
 	if (cmd->max_threads > 0 && cmd->max_threads <= 100000)
 		fuse_loop_cfg_set_max_threads(config, cmd->max_threads);
-	fuse_loop_cfg_set_idle_threads(config, cmd->max_idle_threads);
+	if (cmd->max_idle_threads <= 100000) /* unset is UINT_MAX, which libfuse 3.14 logs as invalid */
+		fuse_loop_cfg_set_idle_threads(config, cmd->max_idle_threads);
 	ret = fuse_session_loop_mt(se, config);
 	fuse_loop_cfg_destroy(config);
 	return ret;
