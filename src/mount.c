@@ -147,12 +147,22 @@ static int reconnect_job(struct mount *m, void *arg)
 	return 0;
 }
 
+/* An idle device's departure is only a hotplug event waiting to be taken in: take it in on
+ * the worker (which owns libusb's events while the device is there). No USB traffic. */
+static int look_job(struct mount *m, void *arg)
+{
+	(void)arg;
+	return device_check(&m->dev);
+}
+
 static void *monitor_main(void *arg)
 {
 	struct mount *m = arg;
 
 	while (!atomic_load(&m->monitor_stop)) {
 		transport_usb_wait(m->transport, MOUNT_RESCAN_MS);
+		if (!atomic_load(&m->monitor_stop) && !transport_usb_gone(m->transport))
+			run_call(m, look_job, NULL, MOUNT_DEADLINE_MS, false);
 		if (atomic_load(&m->monitor_stop) || !transport_usb_gone(m->transport))
 			continue;
 		if (m->opt.exit_on_unplug) {

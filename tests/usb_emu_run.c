@@ -21,6 +21,8 @@
  *   replug K              emu_replug, then the device enumerates again with a new address,
  *                         same serial, identity re-read from NVRAM, "add" uevent
  *   power_cycle K         emu_power_cycle (no re-enumeration)
+ *   host_died K           drop every client of K as the kernel does when their process dies
+ *                         (claims released; a transfer left half done stays in the chip)
  *   input K PIN LEVEL     emu_set_input: drive PIN (0..8) to LEVEL (0/1) from outside
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
  *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
@@ -1203,6 +1205,22 @@ static void node_free(struct usbemu_node *n)
 
 /* ---- control channel ------------------------------------------------------------------------ */
 
+/* What the kernel does when the process holding the device dies: its claims and URBs go. We
+ * are not always told (a process killed inside an ioctl can leave umockdev's client marked
+ * connected), so a test that kills a host says so. */
+static void node_drop_clients(struct usbemu_node *n)
+{
+	GList *l = usbemu.clients;
+
+	while (l) {
+		struct usbemu_client *c = l->data;
+
+		l = l->next;
+		if (c->node == n)
+			client_drop(c);
+	}
+}
+
 /* Clients of n still connected (a closed one is dropped at the next ioctl: clients_sweep). */
 static unsigned clients_count(struct usbemu_node *n)
 {
@@ -1224,7 +1242,7 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 	struct usbemu_dev *d;
 
 	if (fields < 2 || k < 1 || k > usbemu.ndevs) {
-		snprintf(reply, size, "error: usage: unplug|replug|power_cycle|status K, input K PIN LEVEL (K 1..%u)",
+		snprintf(reply, size, "error: usage: unplug|replug|power_cycle|host_died|status K, input K PIN LEVEL (K 1..%u)",
 			 usbemu.ndevs);
 		return;
 	}
@@ -1245,6 +1263,11 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 			if (dev_plug(d) < 0)
 				snprintf(reply, size, "error: device %u could not be added", k);
 		}
+	} else if (strcmp(cmd, "host_died") == 0 && fields == 2) {
+		if (!d->node)
+			snprintf(reply, size, "error: device %u is not plugged in", k);
+		else
+			node_drop_clients(d->node);
 	} else if (strcmp(cmd, "power_cycle") == 0 && fields == 2) {
 		dev_catch_up(d);
 		emu_power_cycle(d->emu);
