@@ -13,6 +13,8 @@
 
 #include <fuse_lowlevel.h>
 
+#include "fuse_serve.h"
+
 #define VALUE_INO 2
 
 static const char value[] = "0\n";
@@ -99,27 +101,6 @@ static const struct fuse_lowlevel_ops minfs_ops = {
 	.read = minfs_read,
 };
 
-/* The same loop configuration as mcp2210fs's serve(). */
-static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
-{
-	struct fuse_loop_config *config;
-	int ret;
-
-	if (cmd->singlethread)
-		return fuse_session_loop(se);
-	config = fuse_loop_cfg_create();
-	if (!config)
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(config, cmd->clone_fd);
-	if (cmd->max_threads > 0 && cmd->max_threads <= 100000)
-		fuse_loop_cfg_set_max_threads(config, cmd->max_threads);
-	if (cmd->max_idle_threads <= 100000) /* unset is UINT_MAX, which libfuse 3.14 logs as invalid */
-		fuse_loop_cfg_set_idle_threads(config, cmd->max_idle_threads);
-	ret = fuse_session_loop_mt(se, config);
-	fuse_loop_cfg_destroy(config);
-	return ret;
-}
-
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -142,7 +123,7 @@ int main(int argc, char *argv[])
 	if (fuse_session_mount(se, cmd.mountpoint) != 0)
 		goto out_signals;
 	if (fuse_daemonize(cmd.foreground) == 0)
-		ret = serve(se, &cmd) >= 0 ? 0 : 1;
+		ret = fuse_serve(se, &cmd) >= 0 ? 0 : 1;
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);

@@ -14,6 +14,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fs.h"
+#include "fuse_serve.h"
 #include "log.h"
 #include "options.h"
 #include "thread.h"
@@ -171,26 +172,6 @@ static void daemon_report(int status)
 	daemon_report_fd = -1;
 }
 
-static int serve(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
-{
-	struct fuse_loop_config *config;
-	int ret;
-
-	if (cmd->singlethread)
-		return fuse_session_loop(se);
-	config = fuse_loop_cfg_create();
-	if (!config)
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(config, cmd->clone_fd);
-	if (cmd->max_threads > 0 && cmd->max_threads <= 100000) /* unset is UINT_MAX in some versions */
-		fuse_loop_cfg_set_max_threads(config, cmd->max_threads);
-	if (cmd->max_idle_threads <= 100000) /* unset is UINT_MAX, which libfuse 3.14 logs as invalid */
-		fuse_loop_cfg_set_idle_threads(config, cmd->max_idle_threads);
-	ret = fuse_session_loop_mt(se, config);
-	fuse_loop_cfg_destroy(config);
-	return ret;
-}
-
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -257,7 +238,7 @@ int main(int argc, char *argv[])
 	}
 	/* The loop returns the number of the signal that ended it (SIGTERM, SIGINT): a clean stop. */
 	if (fs_poll_start(&fs) == 0)
-		ret = serve(se, &cmd) >= 0 ? 0 : 1;
+		ret = fuse_serve(se, &cmd) >= 0 ? 0 : 1;
 	fs_poll_stop(&fs);
 	fs_close_all(&fs);
 	stop_watcher_end(watcher);
