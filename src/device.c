@@ -346,9 +346,7 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 		if (ret < 0)
 			return ret;
 	}
-	/* Pace to the SPI clock, unless the naive baseline (it polls as other drivers do) or a
-	 * chip without timing (its SPI takes no time) */
-	if (d->use_cache && d->transport->frame_ns) {
+	if (d->use_cache) { /* the naive baseline polls as other drivers do */
 		limits.byte_ns = (8000000000ull + ss.bitrate - 1) / ss.bitrate + ss.delay_between_bytes * 100000ull;
 		limits.lead_ns = ss.delay_cs_to_data * 100000ull;
 		limits.tail_ns = ss.delay_data_to_cs * 100000ull;

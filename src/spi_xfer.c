@@ -60,8 +60,6 @@ static uint64_t ready_after(const struct spi_xfer_limits *limits, uint64_t clock
 {
 	uint64_t now = monotonic_ns(), frame = limits->frame_ns;
 
-	if (!frame)
-		return now + clock_ns;
 	if (clock_ns <= frame)
 		return 0;
 	return now + (clock_ns - frame + frame - 1) / frame * frame - frame / 4;
@@ -128,7 +126,7 @@ ssize_t spi_xfer_run(spi_xfer_exchange_fn exchange, void *ctx, const uint8_t *tx
 		ret = step(&r, tx + sent, len);
 		if (ret < 0)
 			return ret;
-		if (limits->byte_ns)
+		if (limits->byte_ns && limits->frame_ns) /* without frames (timing) nothing to wait for */
 			r.ready_ns = ready_after(limits, (sent ? 0 : limits->lead_ns) + len * limits->byte_ns +
 								 (sent + len == n ? limits->tail_ns : 0));
 		sent += len;

@@ -31,7 +31,8 @@ struct spi_xfer_limits {
 	 * chip needs per byte and before the first / after the last byte (all 0: no waiting).
 	 * The next 0x42 is sent only once the chip should have clocked the previous chunk. */
 	uint64_t byte_ns, lead_ns, tail_ns;
-	/* The USB frame (0: none): waits are whole frames from the answer (see spi_xfer.c). */
+	/* The USB frame: waits are whole frames from the answer (see spi_xfer.c). 0: a chip
+	 * without timing (the emulator with frames off, whose SPI takes no time): no waiting. */
 	uint64_t frame_ns;
 	/* Optional: asked while waiting; true stops the transaction with -EINTR. */
 	bool (*cancelled)(void *ctx);
