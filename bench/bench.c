@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flash_rss.h"
 #include "mnt.h"
 
 #define CHUNK 60             /* SPI data bytes in one 64-byte report */
@@ -1096,7 +1097,8 @@ static struct row *rss_row(const char *name, double mib, double naive_mib)
 	return r;
 }
 
-static void rows_memory(const struct results *opt, const struct results *naive, double minfs_hwm)
+static void rows_memory(const struct results *opt, const struct results *naive, double minfs_hwm,
+			double flash_growth)
 {
 	struct row *r;
 
@@ -1109,6 +1111,10 @@ static void rows_memory(const struct results *opt, const struct results *naive, 
 	r = row_new(5, "MiB", "peak RSS, minimal FUSE fs (reference)");
 	r->v[0] = minfs_hwm;
 	row_note(r, "libfuse alone, for comparison");
+	r = row_new(5, "MiB", "RSS growth, emulated 1 MiB flash untouched");
+	r->v[0] = flash_growth < 0 ? NAN : flash_growth;
+	row_target(r, CMP_AT_MOST, 0.5, NAN, "<= 0.5 MiB");
+	row_note(r, "created, read whole, chip-erased: erased pages stay unbacked");
 }
 
 /* ---- main ------------------------------------------------------------------------------------- */
@@ -1162,14 +1168,14 @@ static int setup(const struct config *cfg)
 }
 
 static void build_rows(const struct step *steps, size_t nsteps, const struct results *opt, const struct results *naive,
-		       const struct latency *minfs, double minfs_hwm)
+		       const struct latency *minfs, double minfs_hwm, double flash_growth)
 {
 	rows_section1(steps, nsteps, opt, naive);
 	rows_spi(steps, nsteps, opt, naive);
 	rows_readers(opt, naive);
 	rows_cost(opt, naive, minfs);
 	rows_scale(opt, naive);
-	rows_memory(opt, naive, minfs_hwm);
+	rows_memory(opt, naive, minfs_hwm, flash_growth);
 }
 
 static struct results res_opt, res_naive;
@@ -1180,7 +1186,7 @@ int main(int argc, char *argv[])
 	size_t nsteps = steps_build(steps);
 	struct config cfg;
 	struct latency minfs;
-	double minfs_hwm, t0 = mnt_now_s();
+	double minfs_hwm, flash_growth, t0 = mnt_now_s();
 	struct mnt *opt, *naive;
 	int ret;
 
@@ -1190,6 +1196,7 @@ int main(int argc, char *argv[])
 	}
 	if (setup(&cfg) < 0)
 		return 1;
+	flash_growth = bench_flash_rss_growth_mib();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fprintf(stderr, "mcp2210fs-bench: %s, daemon %s%s\n[1-2] 1 ms frame model, optimised\n",
 		cfg.quick ? "quick" : "full", cfg.daemon, cfg.have_minfs ? "" : "; minimal FUSE fs not found");
@@ -1212,7 +1219,7 @@ int main(int argc, char *argv[])
 	measure_scale(&cfg, false, &res_opt.scale);
 	if (naive_available)
 		measure_scale(&cfg, true, &res_naive.scale);
-	build_rows(steps, nsteps, &res_opt, naive_available ? &res_naive : NULL, &minfs, minfs_hwm);
+	build_rows(steps, nsteps, &res_opt, naive_available ? &res_naive : NULL, &minfs, minfs_hwm, flash_growth);
 	print_table();
 	ret = write_csv(cfg.csv);
 	if (ret < 0)

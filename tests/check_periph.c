@@ -520,57 +520,6 @@ START_TEST(test_flash_describe)
 }
 END_TEST
 
-static long resident_bytes(void)
-{
-	FILE *fp = fopen("/proc/self/statm", "r");
-	long size, resident;
-
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_int_eq(fscanf(fp, "%ld %ld", &size, &resident), 2);
-	fclose(fp);
-	return resident * sysconf(_SC_PAGESIZE);
-}
-
-/* Valgrind's calloc() writes every byte itself, so there the measure says nothing. */
-static bool under_valgrind(void)
-{
-	const char *preload = getenv("LD_PRELOAD");
-
-	return preload && strstr(preload, "vgpreload");
-}
-
-/* An erased array is zero pages: creating, reading and chip-erasing one allocates nothing.
- * The fixture's flash stays alive: freeing a big block can make glibc serve the next one from
- * its heap, which calloc() then clears by hand. */
-START_TEST(test_flash_untouched_costs_no_memory)
-{
-	struct emu_periph *used = dev;
-	uint32_t erased = 0;
-	long before, grown;
-
-	if (under_valgrind())
-		return;
-	before = resident_bytes();
-	dev = emu_flash_new();
-	ck_assert_ptr_nonnull(dev);
-
-	dev->ops->select(dev, 0, now_ns);
-	for (unsigned i = 0; i < 4; i++)
-		dev->ops->transfer(dev, i == 0 ? READ : 0, now_ns);
-	for (uint32_t i = 0; i < EMU_FLASH_SIZE; i++)
-		erased += dev->ops->transfer(dev, 0, now_ns) == 0xff;
-	dev->ops->deselect(dev, now_ns);
-	SEND(WREN);
-	SEND(CE);
-	grown = resident_bytes() - before;
-
-	free_dev();
-	dev = used;
-	ck_assert_uint_eq(erased, EMU_FLASH_SIZE);
-	ck_assert_msg(grown < (long)EMU_FLASH_SIZE / 2, "resident set grew by %ld bytes", grown);
-}
-END_TEST
-
 static Suite *suite_flash(void)
 {
 	Suite *s = suite_create("flash");
@@ -595,7 +544,6 @@ static Suite *suite_flash(void)
 	tcase_add_test(tc, test_flash_read_wraps_at_end);
 	tcase_add_test(tc, test_flash_unknown_instruction_ignored);
 	tcase_add_test(tc, test_flash_describe);
-	tcase_add_test(tc, test_flash_untouched_costs_no_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
