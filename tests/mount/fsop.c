@@ -12,6 +12,9 @@
  *                                   prints the bytes read as "xx xx ..", or "empty"
  *   fsop writesize PATH N           O_RDWR: one write(2) of N pattern bytes
  *   fsop loop65535 PATH             O_RDWR: one 65535-byte write, read all back, compare
+ *   fsop syscalls                   prints this architecture's system call numbers of read,
+ *                                   write, pread64, pwrite64, readv and writev (for
+ *                                   /proc/PID/syscall, whose numbers differ per architecture)
  *
  * DATA understands the escapes \n \r \t \\ and \xHH, so "1\n\n" is two newlines; a shell's
  * command substitution would have eaten them. HEX is pairs of hex digits, spaces allowed.
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,7 +46,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: fsop write PATH DATA | pwrite PATH OFFSET DATA | read PATH |\n"
 			"       pread PATH OFFSET N | xfer PATH HEX | writesize PATH N |\n"
-			"       loop65535 PATH\n");
+			"       loop65535 PATH | syscalls\n");
 	return 2;
 }
 
@@ -382,6 +386,14 @@ out_free:
 	return ret;
 }
 
+/* The system calls through which a process waits for the daemon in a read or a write. */
+static int do_syscalls(void)
+{
+	printf("%ld %ld %ld %ld %ld %ld\n", (long)SYS_read, (long)SYS_write, (long)SYS_pread64,
+	       (long)SYS_pwrite64, (long)SYS_readv, (long)SYS_writev);
+	return 0;
+}
+
 static int run_op(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -404,6 +416,8 @@ static int run_op(int argc, char **argv)
 		return do_writesize(argv[2], argv[3]);
 	if (!strcmp(op, "loop65535") && argc == 3)
 		return do_loop65535(argv[2]);
+	if (!strcmp(op, "syscalls") && argc == 2)
+		return do_syscalls();
 	return usage();
 }
 

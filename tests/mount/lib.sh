@@ -2,7 +2,9 @@
 # shellcheck shell=sh
 # Sourced by every tests/mount/*.test: mounts the emulated MCP2210 with the real daemon on a
 # real FUSE mount and offers small assertions that print one line per check.
-# Exit codes: 0 pass, 1 fail, 77 skip (no FUSE here, daemon not built).
+# Exit codes: 0 pass, 1 fail, 77 skip. A test skips only for what no install step can fix
+# (not root, no /dev/fuse, no private mount namespace in this container: README, "Skipped
+# tests"); a missing program that scripts/bootstrap installs, or an unbuilt part, is a FAIL.
 #
 # Environment: top_builddir (default .) holds ./mcp2210fs and tests/mount/{fsop,...}.
 #
@@ -47,6 +49,13 @@ fail()
 	printf 'FAIL: %s\n' "$*"
 	show_log
 	exit 1
+}
+
+# need_tool CMD PACKAGE: CMD is on PATH, or the test fails: scripts/bootstrap installs PACKAGE.
+need_tool()
+{
+	command -v "$1" >/dev/null 2>&1 ||
+		fail "$1 not found: scripts/bootstrap installs it (Debian package $2)"
 }
 
 ok()
@@ -364,12 +373,15 @@ expect_time_ms()
 	ok "  ... in $_ms ms (limit $2 ms)"
 }
 
-# blocked_in_io PID: PID is inside a read(2) or write(2), i.e. waiting for the daemon.
+# blocked_in_io PID: PID is inside a read(2) or write(2) (or their p/v forms), i.e. waiting
+# for the daemon. The numbers in /proc/PID/syscall differ per architecture: fsop knows them.
 blocked_in_io()
 {
-	case $(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) in
-	0 | 1) return 0 ;;
-	esac
+	[ -n "${IO_SYSCALLS:-}" ] || IO_SYSCALLS=$("$FSOP" syscalls) || fail "fsop syscalls"
+	_nr=$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null) || return 1
+	for _io in $IO_SYSCALLS; do
+		[ "$_nr" = "$_io" ] && return 0
+	done
 	return 1
 }
 
@@ -387,8 +399,8 @@ expect_errno()
 if ! [ -r /dev/fuse ] || ! [ -w /dev/fuse ]; then
 	skip "/dev/fuse not accessible"
 fi
-command -v fusermount3 >/dev/null 2>&1 || skip "fusermount3 not installed"
-[ -x "$DAEMON" ] || skip "$DAEMON not built"
+need_tool fusermount3 fuse3
+[ -x "$DAEMON" ] || fail "$DAEMON not built (make)"
 if env --default-signal=INT true >/dev/null 2>&1; then
 	ENV_DEFAULT_SIGNAL=yes
 else
