@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * xfer_many PATH NPROC NTRANS: NPROC processes, each with its own O_RDWR open of spi/xfer on a
- * loopback chip select, run NTRANS transactions of random length 1..4096 with a pattern unique
+ * xfer_many PATH NPROC NTRANS [UNTIL]: NPROC processes, each with its own O_RDWR open of spi/xfer
+ * on a loopback chip select, run NTRANS transactions (and, with UNTIL, go on until the file UNTIL
+ * exists, so that a test can overlap them with a fixed amount of other work) of random length
+ * 1..4096 with a pattern unique
  * to (process, transaction) and check every byte comes back to the process that sent it:
  * transactions must never interleave and received bytes never cross open files.
  * Prints "transactions=T mismatches=K errors=E"; exit 0 only when K == 0 and E == 0.
@@ -42,7 +44,8 @@ static uint32_t next_rand(uint32_t *s)
 	return x;
 }
 
-static void run_child(const char *path, unsigned proc, unsigned ntrans, struct result *res)
+static void run_child(const char *path, unsigned proc, unsigned ntrans, const char *until,
+		      struct result *res)
 {
 	uint8_t out[LEN_MAX], in[LEN_MAX + 1];
 	int fd = open(path, O_RDWR);
@@ -52,7 +55,7 @@ static void run_child(const char *path, unsigned proc, unsigned ntrans, struct r
 		res->errors++;
 		return;
 	}
-	for (unsigned t = 0; t < ntrans; t++) {
+	for (unsigned t = 0; t < ntrans || (until && access(until, F_OK) != 0); t++) {
 		uint32_t seed = (uint32_t)getpid() * 2654435761u ^ (proc + 1) * 40503u ^ (t + 1) * 69069u;
 		size_t len, got = 0;
 		ssize_t w;
@@ -119,8 +122,9 @@ int main(int argc, char **argv)
 	struct result *res, sum = { 0, 0, 0 };
 	unsigned nproc, ntrans;
 
-	if (argc != 4 || parse_uint(argv[2], &nproc) || parse_uint(argv[3], &ntrans) || nproc > 256) {
-		fprintf(stderr, "usage: xfer_many PATH NPROC NTRANS\n");
+	if ((argc != 4 && argc != 5) || parse_uint(argv[2], &nproc) || parse_uint(argv[3], &ntrans) ||
+	    nproc > 256) {
+		fprintf(stderr, "usage: xfer_many PATH NPROC NTRANS [UNTIL]\n");
 		return 2;
 	}
 	res = mmap(NULL, nproc * sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -139,7 +143,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (pid == 0) {
-			run_child(argv[1], p, ntrans, &res[p]);
+			run_child(argv[1], p, ntrans, argc == 5 ? argv[4] : NULL, &res[p]);
 			_exit(0);
 		}
 	}
