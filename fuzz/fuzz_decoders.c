@@ -3,7 +3,7 @@
  * libFuzzer target for the codec (src/proto*.c): the first 64 input bytes (zero padded) are
  * handed to every answer decoder, every request parser and, read as field values, to every
  * encoder; the whole input and the report also go through the UTF-8/UTF-16 converters.
- * Each result is compared with an independent reading of ../shared/mcp2210-protocol.md, and
+ * Each result is compared with an independent reading of doc/protocol.md, and
  * whatever decodes is re-encoded by the other side and must decode to the same values.
  */
 #include <errno.h>

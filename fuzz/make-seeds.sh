@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Regenerate the seed corpora in fuzz/corpus/{decoders,text,emu}/ from the protocol sheet
-# (../shared/mcp2210-protocol.md): valid answers and requests of every command, settings
+# Regenerate the seed corpora in fuzz/corpus/{decoders,text,emu}/ from doc/protocol.md and the
+# datasheet pages it cites: valid answers and requests of every command, settings
 # text, and emulator sessions. Seeds named regress-* (inputs that once failed) are kept.
 # Usage: fuzz/make-seeds.sh
 # Hex byte lists are split into words on purpose.

@@ -3,7 +3,7 @@
  * MCP2210 protocol codec: typed views of the chip's 64-byte reports.
  * Pure functions: no I/O, no allocation, no threads. Host side builds requests and parses
  * answers; device side (the emulator) parses requests and builds answers, so each layout is
- * written down exactly once. Byte offsets follow ../shared/mcp2210-protocol.md.
+ * written down exactly once. Byte offsets follow doc/protocol.md.
  */
 #ifndef MCP2210FS_PROTO_H
 #define MCP2210FS_PROTO_H

@@ -2,7 +2,7 @@
 /*
  * MCP2210 codec, the parts both sides share: value checks, the chip settings and SPI
  * settings structures, the NVRAM string layout, and UTF-8 <-> UTF-16 for USB strings.
- * Byte offsets follow ../shared/mcp2210-protocol.md ("Shared structures").
+ * Byte offsets follow doc/protocol.md ("Shared structures").
  */
 #include <errno.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 
 const char *const settings_irq_mode_names[5] = { "off", "falling", "rising", "low_pulses", "high_pulses" };
 
-/* Dedicated function names, from the protocol sheet's pin table (GP0/GP1 have none). */
+/* Dedicated function names, from doc/protocol.md's pin table (GP0/GP1 have none). */
 static const char *const dedicated_names[MCP2210_PIN_COUNT] = {
 	NULL, NULL, "suspend", "spi_led", "low_power", "usb_cfg", "interrupt", "bus_release_ack", "bus_release_request",
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * One SPI transaction as the host runs it (protocol sheet, "SPI transfer engine"): send the
+ * One SPI transaction as the host runs it (doc/protocol.md, "SPI transfer engine"): send the
  * data in 0x42 chunks of up to 60 bytes, resend a chunk the chip refused with 0xF8, then poll
  * with empty 0x42 until the engine reports 0x10, collecting exactly N received bytes.
  * Bytes-per-transaction must already be N. Pure logic over an exchange callback.

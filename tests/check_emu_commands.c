@@ -2,7 +2,7 @@
 /*
  * The emulated MCP2210's live command set (status, chip settings, GPIO, GP6 counter, SPI
  * settings, EEPROM, bus release, unknown commands), one behaviour per test. Expected bytes come
- * from ../shared/mcp2210-protocol.md and the team's decisions where the sheet is silent.
+ * from doc/protocol.md and the team's decisions where the sheet is silent.
  */
 #include <check.h>
 #include <stdlib.h>

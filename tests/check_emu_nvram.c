@@ -3,7 +3,7 @@
  * The emulated MCP2210's non-volatile side: NVRAM power-up values (0x60/0x61), what a power
  * cycle loads from them, the state file that keeps NVRAM and EEPROM across processes, the
  * USB identity, and password protection (0x70). Expected bytes come from
- * ../shared/mcp2210-protocol.md and the team's decisions where the sheet is silent.
+ * doc/protocol.md and the team's decisions where the sheet is silent.
  */
 #include <check.h>
 #include <errno.h>

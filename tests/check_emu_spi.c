@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The emulated chip's SPI engine (0x42) as the protocol sheet describes it: chunked transfers
+ * The emulated chip's SPI engine (0x42) as doc/protocol.md describes it: chunked transfers
  * with lagging received data, exactly N bytes back, chip selects held for the whole
  * transaction, 0xF8/0xF7/0x11 behaviour, and the peripherals reached through it.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Check tests for the MCP2210 codec (proto_*.c) and the status table (status.c).
- * Expected bytes are written out by hand from ../shared/mcp2210-protocol.md, never produced by
+ * Expected bytes are written out by hand from doc/protocol.md, never produced by
  * the code under test; round trips then tie the host and device halves together.
  */
 #include <check.h>

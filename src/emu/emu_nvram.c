@@ -16,7 +16,7 @@ static void set_string(struct mcp2210_usb_string *s, const char *ascii)
 		s->units[s->len++] = (uint8_t)*ascii;
 }
 
-/* Factory contents. The protocol sheet marks the SPI defaults unconfirmed; we take 1 Mbit/s,
+/* Factory contents. doc/protocol.md marks the SPI defaults unconfirmed; we take 1 Mbit/s,
  * 4 bytes per transaction, mode 0, all chip selects idle high and active low, no delays, and
  * every pin a GPIO input. The user EEPROM of a new part is erased (0xFF). */
 void emu_nvram_factory(struct emu_nvram *nv)
