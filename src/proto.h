@@ -123,9 +123,12 @@ struct mcp2210_chip_settings {
 };
 
 /* SPI transfer settings: answer of 0x41 and 0x61/0x10, request of 0x40 and 0x60/0x10.
- * Delays are in the chip's units of 100 µs. */
+ * Delays are in the chip's units of 100 µs. The chip-select fields are 16 bits wide in the
+ * report and carried as such both ways: a real chip's NVRAM dump keeps `ff ff` as written
+ * (public report), while only bits 0..8 (CS0..CS8) have a pin. Mask with MCP2210_PIN_MASK
+ * where a pin is meant. */
 struct mcp2210_spi_settings {
-	uint32_t bitrate;
+	uint32_t bitrate; /* bit/s; a chip answers the rate it runs, see emu_spi_bitrate() */
 	uint16_t cs_idle;
 	uint16_t cs_active;
 	uint16_t delay_cs_to_data;
@@ -169,7 +172,11 @@ struct mcp2210_spi_chunk {
 /* The command byte of a request or echo byte of an answer. */
 static inline uint8_t proto_cmd(const mcp2210_report r) { return r[0]; }
 
-/* Validate settings values before they are sent; 0 or -EINVAL. */
+/* Validate settings values before they are sent; 0 or -EINVAL. The SPI check accepts whatever
+ * a chip may have answered (any 16-bit chip-select fields, a rounded bit rate below
+ * MCP2210_BITRATE_MIN), so that settings read from a chip can always be written back; it
+ * refuses a zero or too fast bit rate, zero bytes per transaction and a mode above 3. The
+ * file interface holds what users write to MCP2210_BITRATE_MIN..MCP2210_BITRATE_MAX. */
 int proto_chip_settings_check(const struct mcp2210_chip_settings *cs);
 int proto_spi_settings_check(const struct mcp2210_spi_settings *ss);
 
@@ -235,7 +242,9 @@ int proto_decode_request_bus_release(const mcp2210_report resp);
 
 /* ---- device side (the emulator): request decoders --------------------------------------- */
 /* 0 or -EINVAL for a request the chip could not have been meant to get (a field out of range,
- * an impossible length). */
+ * an impossible length). The SPI settings parsers (0x40, 0x60/0x10) return the structure as
+ * sent, every value included: the chip has no answer for a bad value (DS22288A p. 37 and
+ * p. 16 list only success and 0xF8/0xFB), so what it makes of them is the emulator's call. */
 
 int proto_parse_get_gp6_count(const mcp2210_report req, bool *reset);
 int proto_parse_set_chip_settings(const mcp2210_report req, struct mcp2210_chip_settings *cs);
@@ -268,6 +277,7 @@ void proto_answer_spi_settings(mcp2210_report resp, uint8_t cmd, const struct mc
 void proto_answer_spi_transfer(mcp2210_report resp, const struct mcp2210_spi_chunk *rx);
 void proto_answer_read_eeprom(mcp2210_report resp, uint8_t addr, uint8_t value);
 void proto_answer_set_nvram(mcp2210_report resp, uint8_t sub);
+void proto_answer_set_nvram_status(mcp2210_report resp, uint8_t sub, uint8_t status);
 void proto_answer_nvram_spi(mcp2210_report resp, const struct mcp2210_spi_settings *ss);
 void proto_answer_nvram_chip(mcp2210_report resp, const struct mcp2210_chip_settings *cs);
 void proto_answer_nvram_usb_key(mcp2210_report resp, const struct mcp2210_usb_key *key);

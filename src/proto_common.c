@@ -16,8 +16,6 @@
 #define CHIP_B17_IRQ_MASK 0x07
 #define CHIP_B17_BUS_HOLD 0x01
 
-#define POWER_KNOWN_BITS (MCP2210_POWER_BUS | MCP2210_POWER_SELF | MCP2210_POWER_REMOTE_WAKEUP)
-
 void proto_report_init(mcp2210_report r, uint8_t cmd)
 {
 	memset(r, 0, MCP2210_REPORT_SIZE);
@@ -66,9 +64,7 @@ int proto_chip_settings_check(const struct mcp2210_chip_settings *cs)
 
 int proto_spi_settings_check(const struct mcp2210_spi_settings *ss)
 {
-	if (ss->bitrate < MCP2210_BITRATE_MIN || ss->bitrate > MCP2210_BITRATE_MAX)
-		return -EINVAL;
-	if (ss->cs_idle & ~MCP2210_PIN_MASK || ss->cs_active & ~MCP2210_PIN_MASK)
+	if (ss->bitrate == 0 || ss->bitrate > MCP2210_BITRATE_MAX)
 		return -EINVAL;
 	if (ss->bytes_per_transaction == 0)
 		return -EINVAL;
@@ -77,8 +73,9 @@ int proto_spi_settings_check(const struct mcp2210_spi_settings *ss)
 	return 0;
 }
 
-/* The chip caps rates above 12 Mbit/s and may round (UNCONFIRMED), so an answer is only
- * required to be a usable rate and a real mode. */
+/* The chip caps rates above 12 Mbit/s and rounds the rest (public report: the 0x40 echo
+ * differs from the request below about 10 kHz), so an answer is only required to be a usable
+ * rate and a real mode. */
 bool proto_spi_settings_plausible(const struct mcp2210_spi_settings *ss)
 {
 	return ss->bitrate != 0 && ss->mode <= 3;
@@ -88,7 +85,7 @@ int proto_usb_key_check(const struct mcp2210_usb_key *key)
 {
 	uint8_t supply = key->power & (MCP2210_POWER_BUS | MCP2210_POWER_SELF);
 
-	if (key->power & ~POWER_KNOWN_BITS)
+	if (key->power & ~PROTO_POWER_KNOWN_BITS)
 		return -EINVAL;
 	if (supply != MCP2210_POWER_BUS && supply != MCP2210_POWER_SELF)
 		return -EINVAL;
@@ -144,8 +141,8 @@ void proto_chip_settings_unpack(const mcp2210_report r, struct mcp2210_chip_sett
 /*
  * SPI transfer settings structure:
  * @4, 4:   bit rate, bits per second
- * @8, 2:   idle chip-select values, bit n = CSn
- * @10, 2:  active chip-select values
+ * @8, 2:   idle chip-select values, bit n = CSn (bits 9..15 kept as written, no pin)
+ * @10, 2:  active chip-select values (likewise)
  * @12, 2:  CS asserted -> first data byte delay, 100 us units
  * @14, 2:  last data byte -> CS released delay, 100 us units
  * @16, 2:  delay between data bytes, 100 us units
@@ -168,8 +165,8 @@ void proto_spi_settings_unpack(const mcp2210_report r, struct mcp2210_spi_settin
 {
 	memset(ss, 0, sizeof(*ss));
 	ss->bitrate = proto_get_le32(&r[4]);
-	ss->cs_idle = proto_get_le16(&r[8]) & MCP2210_PIN_MASK;
-	ss->cs_active = proto_get_le16(&r[10]) & MCP2210_PIN_MASK;
+	ss->cs_idle = proto_get_le16(&r[8]);
+	ss->cs_active = proto_get_le16(&r[10]);
 	ss->delay_cs_to_data = proto_get_le16(&r[12]);
 	ss->delay_data_to_cs = proto_get_le16(&r[14]);
 	ss->delay_between_bytes = proto_get_le16(&r[16]);

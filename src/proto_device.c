@@ -65,15 +65,10 @@ int proto_parse_set_gpio_directions(const mcp2210_report req, uint16_t *inputs)
 	return parse_pins(req, MCP2210_CMD_SET_GPIO_DIRECTIONS, inputs);
 }
 
-/* 0x40 and 0x60/0x10: the structure at 4..20, held to what the encoder accepts. */
+/* 0x40 and 0x60/0x10: the structure at 4..20 exactly as sent (see proto.h). */
 static int parse_spi_settings(const mcp2210_report req, struct mcp2210_spi_settings *ss)
 {
-	struct mcp2210_spi_settings in;
-
-	proto_spi_settings_unpack(req, &in);
-	if (proto_spi_settings_check(&in) < 0)
-		return -EINVAL;
-	*ss = in;
+	proto_spi_settings_unpack(req, ss);
 	return 0;
 }
 
@@ -321,6 +316,19 @@ static void answer_nvram(mcp2210_report resp, uint8_t cmd, uint8_t sub)
 void proto_answer_set_nvram(mcp2210_report resp, uint8_t sub)
 {
 	answer_nvram(resp, MCP2210_CMD_SET_NVRAM, sub);
+}
+
+/*
+ * 0x60 set NVRAM refused with a status that still echoes the sub-command, as the 0xF8 answer
+ * to 0x60/0x10 does (DS22288A p. 16, table 3-6):
+ * @0, 1: 0x60
+ * @1, 1: status
+ * @2, 1: sub-command echo
+ */
+void proto_answer_set_nvram_status(mcp2210_report resp, uint8_t sub, uint8_t status)
+{
+	answer_nvram(resp, MCP2210_CMD_SET_NVRAM, sub);
+	resp[PROTO_OFF_STATUS] = status;
 }
 
 /*

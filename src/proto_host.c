@@ -372,7 +372,9 @@ int proto_decode_get_gpio_directions(const mcp2210_report resp, uint16_t *inputs
 }
 
 /* 0x40, 0x41 and 0x61/0x10 answers: SPI settings at 4..20. Byte 2 (0x11 for 0x40/0x41) is
- * not insisted on; the 0x61 caller checks its sub echo there. */
+ * not insisted on; the 0x61 caller checks its sub echo there. The chip-select fields keep all
+ * 16 bits (a real chip answers `ff ff` when that was written), so that writing the structure
+ * back changes nothing the host did not mean to change. */
 static int decode_spi_settings(const mcp2210_report resp, struct mcp2210_spi_settings *ss)
 {
 	struct mcp2210_spi_settings out;
@@ -466,9 +468,11 @@ int proto_decode_get_nvram_chip(const mcp2210_report resp, struct mcp2210_chip_s
 	return ret < 0 ? ret : decode_chip_settings(resp, cs);
 }
 
-/* Layout at proto_answer_nvram_usb_key(). The power byte is returned as stored, even if it is
- * not one proto_encode_set_nvram_usb_key() would send: that is what lets a user see and fix
- * a bad one. */
+/* Layout at proto_answer_nvram_usb_key(). Bits 4..0 of the power byte are "don't care" in
+ * this answer (DS22288A p. 29) but must be 0 in the 0x60/0x30 request (p. 18): they are
+ * dropped here, so that whatever a chip returns there is never sent back. Bits 7..5 are
+ * returned as stored, even if not a pair proto_encode_set_nvram_usb_key() would send: that is
+ * what lets a user see and fix a bad one. */
 int proto_decode_get_nvram_usb_key(const mcp2210_report resp, struct mcp2210_usb_key *key)
 {
 	struct mcp2210_usb_key out = { 0 };
@@ -478,7 +482,7 @@ int proto_decode_get_nvram_usb_key(const mcp2210_report resp, struct mcp2210_usb
 		return ret;
 	out.vid = proto_get_le16(&resp[12]);
 	out.pid = proto_get_le16(&resp[14]);
-	out.power = resp[29];
+	out.power = resp[29] & PROTO_POWER_KNOWN_BITS;
 	out.current_2ma = resp[30];
 	*key = out;
 	return 0;

@@ -17,6 +17,8 @@
 #define PROTO_OFF_SUB_ECHO 2     /* 0x60/0x61 answers: sub-command echo */
 #define PROTO_SPI_STRUCT_SIZE 0x11 /* byte 2 of the 0x40/0x41 answers */
 #define PROTO_STRING_TYPE 0x03   /* USB string descriptor type, byte 5 of 0x40/0x50 */
+/* Power option byte bits with a meaning (the rest are "don't care" in answers, 0 in requests). */
+#define PROTO_POWER_KNOWN_BITS (MCP2210_POWER_BUS | MCP2210_POWER_SELF | MCP2210_POWER_REMOTE_WAKEUP)
 /* The chip reads its 9-bit pin registers back with bits 9..15 set. */
 #define PROTO_PIN_READBACK_ONES 0xFE00u
 
@@ -72,7 +74,7 @@ void proto_chip_settings_unpack(const mcp2210_report r, struct mcp2210_chip_sett
 
 /* Bytes 4..20 of a report; the rest is untouched. */
 void proto_spi_settings_pack(mcp2210_report r, const struct mcp2210_spi_settings *ss);
-/* Masks the chip-select fields with MCP2210_PIN_MASK; validate the result afterwards. */
+/* All 16 bits of the chip-select fields, as in the report; validate the result afterwards. */
 void proto_spi_settings_unpack(const mcp2210_report r, struct mcp2210_spi_settings *ss);
 /* What an answer from a real chip must satisfy (looser than proto_spi_settings_check()). */
 bool proto_spi_settings_plausible(const struct mcp2210_spi_settings *ss);

@@ -611,6 +611,7 @@ START_TEST(test_answer_eeprom_and_set_nvram)
 {
 	const mcp2210_report rd = { [0] = 0x50, [2] = 0x7F, [3] = 0x99 };
 	const mcp2210_report set = { [0] = 0x60, [2] = 0x30 };
+	const mcp2210_report busy = { [0] = 0x60, [1] = 0xF8, [2] = 0x10 }; /* p. 16, table 3-6 */
 	mcp2210_report resp;
 
 	dirty(resp);
@@ -619,6 +620,9 @@ START_TEST(test_answer_eeprom_and_set_nvram)
 	dirty(resp);
 	proto_answer_set_nvram(resp, 0x30);
 	ck_assert_mem_eq(resp, set, MCP2210_REPORT_SIZE);
+	dirty(resp);
+	proto_answer_set_nvram_status(resp, 0x10, 0xF8);
+	ck_assert_mem_eq(resp, busy, MCP2210_REPORT_SIZE);
 }
 END_TEST
 
@@ -779,10 +783,12 @@ END_TEST
 START_TEST(test_decode_spi_settings)
 {
 	const mcp2210_report get = { [0] = 0x41, [2] = 0x11, SPI_EXAMPLE_BYTES };
-	/* Chip-select registers with bits 9..15 set are masked to 9 bits. */
+	/* Chip-select fields with bits 9..15 set, as a real chip keeps `ff ff` (issue 11, item 3):
+	 * all 16 bits come through, so that writing the structure back keeps them. */
 	mcp2210_report high = { [0] = 0x40, [2] = 0x11, SPI_EXAMPLE_BYTES };
 	const mcp2210_report nvram = { [0] = 0x61, [2] = 0x10, SPI_EXAMPLE_BYTES };
-	struct mcp2210_spi_settings ss;
+	struct mcp2210_spi_settings ss, want = spi_example;
+	mcp2210_report req;
 
 	high[9] = 0xFF;
 	high[11] = 0xFF;
@@ -791,7 +797,11 @@ START_TEST(test_decode_spi_settings)
 	assert_spi_eq(&ss, &spi_example);
 	ck_assert_uint_eq(ss.bitrate, 12000000);
 	ck_assert_int_eq(proto_decode_set_spi_settings(high, &ss), 0);
-	assert_spi_eq(&ss, &spi_example);
+	want.cs_idle = 0xFFFF;
+	want.cs_active = 0xFFFE;
+	assert_spi_eq(&ss, &want);
+	ck_assert_int_eq(proto_encode_set_spi_settings(req, &ss), 0);
+	ck_assert_mem_eq(req + 8, high + 8, 4);
 	ck_assert_int_eq(proto_decode_get_nvram_spi(nvram, &ss), 0);
 	assert_spi_eq(&ss, &spi_example);
 }
@@ -891,6 +901,35 @@ START_TEST(test_decode_usb_key_offsets)
 }
 END_TEST
 
+/* Byte 29 bits 4..0 of the 0x61/0x30 answer are "don't care" (DS22288A p. 29) and must be 0
+ * in the 0x60/0x30 request (p. 18): whatever a chip returns there, the key read back can be
+ * written again, with those bits 0 (issue 11, item 9). */
+START_TEST(test_usb_key_dont_care_bits)
+{
+	const mcp2210_report ans = { [0] = 0x61, [2] = 0x30, [12] = 0xD8, [13] = 0x04,
+				     [14] = 0xDE, [15] = 0x00, [29] = 0xBF, [30] = 50 };
+	struct mcp2210_usb_key key;
+	mcp2210_report req;
+
+	ck_assert_int_eq(proto_decode_get_nvram_usb_key(ans, &key), 0);
+	ck_assert_uint_eq(key.power, 0xA0); /* bus powered, remote wake-up */
+	ck_assert_int_eq(proto_encode_set_nvram_usb_key(req, &key), 0);
+	ck_assert_uint_eq(req[8], 0xA0);
+}
+END_TEST
+
+/* The 0xF8 answer to 0x60/0x10 echoes the sub-command (p. 16, table 3-6); one that does not is
+ * still "busy": the status comes first. */
+START_TEST(test_decode_set_nvram_busy)
+{
+	const mcp2210_report echoed = { [0] = 0x60, [1] = 0xF8, [2] = 0x10 };
+	const mcp2210_report bare = { [0] = 0x60, [1] = 0xF8 };
+
+	ck_assert_int_eq(proto_decode_set_nvram(echoed, 0x10), -EAGAIN);
+	ck_assert_int_eq(proto_decode_set_nvram(bare, 0x10), -EAGAIN);
+}
+END_TEST
+
 START_TEST(test_decode_factory_strings)
 {
 	static const char *const texts[] = { "MCP2210 USB to SPI Master",
@@ -952,6 +991,8 @@ static Suite *suite_decode(void)
 	tcase_add_test(tc, test_decode_eeprom);
 	tcase_add_test(tc, test_decode_status_only);
 	tcase_add_test(tc, test_decode_usb_key_offsets);
+	tcase_add_test(tc, test_usb_key_dont_care_bits);
+	tcase_add_test(tc, test_decode_set_nvram_busy);
 	tcase_add_test(tc, test_decode_factory_strings);
 	tcase_add_test(tc, test_decode_string_max);
 	suite_add_tcase(s, tc);
@@ -1587,18 +1628,15 @@ END_TEST
 
 START_TEST(test_reject_encode_spi_settings)
 {
-	struct mcp2210_spi_settings bad[7], ok = spi_example;
+	struct mcp2210_spi_settings bad[4], ok = spi_example;
 	mcp2210_report req;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		bad[i] = spi_example;
-	bad[0].bitrate = 1499;
-	bad[1].bitrate = 12000001;
-	bad[2].mode = 4;
-	bad[3].cs_idle = 0x200;
-	bad[4].cs_active = 0xFFFF;
-	bad[5].bytes_per_transaction = 0;
-	bad[6].bitrate = 0;
+	bad[0].bitrate = 12000001;
+	bad[1].mode = 4;
+	bad[2].bytes_per_transaction = 0;
+	bad[3].bitrate = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		ck_assert_int_eq(proto_spi_settings_check(&bad[i]), -EINVAL);
 		ck_assert_int_eq(proto_encode_set_spi_settings(req, &bad[i]), -EINVAL);
@@ -1606,6 +1644,14 @@ START_TEST(test_reject_encode_spi_settings)
 		ck_assert_int_eq(proto_encode_set_nvram_spi(req, &bad[i]), -EINVAL);
 		ck_assert_uint_eq(req[0], 0);
 	}
+	/* What a chip may answer can be written back: a rounded rate below the 1500 bit/s users
+	 * may ask for, bits 9..15 of the chip-select fields. */
+	ok.bitrate = 1464;
+	ok.cs_idle = 0xFFFF;
+	ok.cs_active = 0x200;
+	ck_assert_int_eq(proto_encode_set_spi_settings(req, &ok), 0);
+	ck_assert_uint_eq(req[9], 0xFF);
+	ck_assert_uint_eq(req[11], 0x02);
 	/* The limits themselves are fine. */
 	ok.bitrate = 1500;
 	ok.bytes_per_transaction = 1;
@@ -1682,21 +1728,24 @@ START_TEST(test_reject_parse)
 	ck_assert_int_eq(proto_parse_set_nvram_chip(r, &cs), -EINVAL);
 	r[18] = 0x80;
 	ck_assert_int_eq(proto_parse_set_nvram_chip(r, &cs), 0);
+	/* SPI settings: the chip has no answer for a bad value (p. 37, p. 16), so the parser
+	 * hands over every value as sent and the emulator decides what the chip keeps. */
 	memset(r, 0, sizeof(r));
 	r[0] = 0x40;
-	r[4] = 0xDB; /* 1499 bit/s */
-	r[5] = 0x05;
-	r[18] = 1;
-	ck_assert_int_eq(proto_parse_set_spi_settings(r, &ss), -EINVAL);
-	r[4] = 0xDC; /* 1500 */
-	ck_assert_int_eq(proto_parse_set_spi_settings(r, &ss), 0);
+	r[4] = 0xE8; /* 1000 bit/s */
+	r[5] = 0x03;
+	r[8] = 0xFF; /* idle CS ff ff */
+	r[9] = 0xFF;
 	r[20] = 4;
-	ck_assert_int_eq(proto_parse_set_spi_settings(r, &ss), -EINVAL);
-	r[20] = 0;
-	r[18] = 0; /* zero bytes per transaction */
+	ck_assert_int_eq(proto_parse_set_spi_settings(r, &ss), 0);
+	ck_assert_uint_eq(ss.bitrate, 1000);
+	ck_assert_uint_eq(ss.cs_idle, 0xFFFF);
+	ck_assert_uint_eq(ss.bytes_per_transaction, 0);
+	ck_assert_uint_eq(ss.mode, 4);
 	r[0] = 0x60;
 	r[1] = 0x10;
-	ck_assert_int_eq(proto_parse_set_nvram_spi(r, &ss), -EINVAL);
+	ck_assert_int_eq(proto_parse_set_nvram_spi(r, &ss), 0);
+	ck_assert_uint_eq(ss.cs_idle, 0xFFFF);
 	/* bad power option */
 	memset(r, 0, sizeof(r));
 	r[0] = 0x60;
