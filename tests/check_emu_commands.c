@@ -726,6 +726,8 @@ START_TEST(test_busy_during_transaction)
 	busy_requests[_i].build(req);
 	fx_xchg(emu, req, resp);
 	ck_assert_uint_eq(resp[1], MCP2210_STATUS_BUSY);
+	if (req[0] == MCP2210_CMD_SET_NVRAM) /* `60 f8 10`: the sub-command echoed (p. 16, table 3-6) */
+		ck_assert_uint_eq(resp[2], MCP2210_NVRAM_SPI);
 	ck_assert_uint_eq(bus_owner(), MCP2210_BUS_OWNER_BRIDGE);
 	get_spi(&live);
 	ck_assert_uint_eq(live.bytes_per_transaction, TXN_LEN);

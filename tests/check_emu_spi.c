@@ -321,11 +321,10 @@ START_TEST(test_stall_then_cancel)
 	ck_assert_int_eq(proto_encode_spi_transfer(req, data, 60), 0);
 	fx_xchg(e, req, resp);
 	ck_assert_int_eq(proto_encode_spi_transfer(req, NULL, 0), 0);
-	for (int i = 0; i < 50; i++) {
+	for (int i = 0; i < 50; i++) { /* still clocking, for ever: "cannot accept data" */
 		fx_xchg(e, req, resp);
-		ck_assert_int_eq(proto_decode_spi_transfer(resp, &rx), 0);
-		ck_assert_uint_ne(rx.engine, MCP2210_ENGINE_FINISHED);
-		ck_assert_uint_eq(rx.len, 0);
+		fx_expect(resp, 0x42, 0xF8);
+		ck_assert_int_eq(proto_decode_spi_transfer(resp, &rx), -EAGAIN);
 	}
 	proto_encode_cancel_spi(req);
 	fx_xchg(e, req, resp);
@@ -350,6 +349,227 @@ START_TEST(test_external_master_refuses_transfer)
 	ck_assert_uint_eq(resp[3], 2);
 	emu_set_external_master(e, false);
 	ck_assert_int_eq(fx_spi_xfer(e, data, data, 4, NULL), 4);
+	emu_free(e);
+}
+END_TEST
+
+/* ---- the datasheet's flowchart (DS22288A p. 55) and the issue 11 inputs ------------------ */
+
+/* Item 1: N = 4, `42 04 00 00 a5 5a 00 ff` answers `42 00 00 20`; the same request again,
+ * once the bytes are clocked, answers like an n = 0 poll: 0x10 with the 4 received bytes (the
+ * surplus data is dropped). The next one starts a new transaction. */
+START_TEST(test_data_after_last_byte)
+{
+	struct emu *e = loop_emu(EMU_DEFAULT_FRAME_NS);
+	struct emu_counters c0, c1;
+	mcp2210_report resp;
+
+	fx_spi_setup(e, 12000000, 0, 1u << CS_LOOP, 4);
+	FX_RAW(e, resp, 0x42, 0x04, 0x00, 0x00, 0xA5, 0x5A, 0x00, 0xFF);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[2], 0);
+	ck_assert_uint_eq(resp[3], 0x20);
+	emu_counters_get(e, &c0);
+	FX_RAW(e, resp, 0x42, 0x04, 0x00, 0x00, 0xA5, 0x5A, 0x00, 0xFF);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[2], 4);
+	ck_assert_uint_eq(resp[3], 0x10);
+	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0xA5, 0x5A, 0x00, 0xFF }), 4);
+	emu_counters_get(e, &c1);
+	ck_assert_uint_eq(c1.spi_bytes, c0.spi_bytes); /* the surplus was not clocked */
+	ck_assert_uint_eq(emu_pin_levels(e) >> CS_LOOP & 1, 1);
+	FX_RAW(e, resp, 0x42, 0x04, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[3], 0x20);
+	emu_free(e);
+}
+END_TEST
+
+/* Item 1, the 2-then-9 pattern: N = 11 sent as 2 then 9 bytes, then more 0x42 with data until
+ * the engine says 0x10, as public libraries do on silicon: all 11 bytes come back, no 0xF8
+ * loop. Without timing and with 1 ms frames alike. */
+START_TEST(test_two_then_nine)
+{
+	static const uint8_t nine[9] = { 0x03, 0x00, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16 };
+	struct emu *e = loop_emu(_i ? EMU_DEFAULT_FRAME_NS : 0);
+	uint8_t got[11];
+	size_t n = 0;
+	mcp2210_report resp;
+	int i;
+
+	fx_spi_setup(e, 12000000, 0, 1u << CS_LOOP, 11);
+	FX_RAW(e, resp, 0x42, 0x02, 0x00, 0x00, 0xD1, 0xD2);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[3], 0x20);
+	for (i = 0; i < 10 && resp[3] != 0x10; i++) {
+		FX_RAW(e, resp, 0x42, 0x09, 0x00, 0x00, 0x03, 0x00, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16);
+		fx_expect(resp, 0x42, 0x00);
+		ck_assert_uint_le(n + resp[2], sizeof(got));
+		memcpy(got + n, resp + 4, resp[2]);
+		n += resp[2];
+	}
+	ck_assert_uint_eq(resp[3], 0x10);
+	ck_assert_int_eq(i, 2); /* 0x30 with the first 2 bytes, then 0x10 with the 9 */
+	ck_assert_uint_eq(n, 11);
+	ck_assert_mem_eq(got, ((const uint8_t[]){ 0xD1, 0xD2 }), 2);
+	ck_assert_mem_eq(got + 2, nine, 9);
+	emu_free(e);
+}
+END_TEST
+
+/* Item 6: a poll while the engine still clocks answers 0xF8, never part of a chunk; then 0x10
+ * with the whole chunk. At 100 kbit/s 60 bytes take 4.8 ms, about five 1 ms frames. */
+START_TEST(test_poll_while_clocking)
+{
+	struct emu *e = loop_emu(EMU_DEFAULT_FRAME_NS);
+	uint8_t tx[60];
+	mcp2210_report req, resp;
+	unsigned busy = 0;
+
+	fx_spi_setup(e, 100000, 0, 1u << CS_LOOP, 60);
+	fill_pattern(tx, sizeof(tx), 21);
+	ck_assert_int_eq(proto_encode_spi_transfer(req, tx, 60), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[3], 0x20);
+	ck_assert_int_eq(proto_encode_spi_transfer(req, NULL, 0), 0);
+	for (int i = 0; i < 20; i++) {
+		fx_xchg(e, req, resp);
+		if (resp[1] != 0xF8)
+			break;
+		busy++;
+	}
+	ck_assert_uint_ge(busy, 3);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[3], 0x10);
+	ck_assert_uint_eq(resp[2], 60);
+	ck_assert_mem_eq(resp + 4, tx, 60);
+	emu_free(e);
+}
+END_TEST
+
+/* Item 6, the flowchart's order: an external master is answered 0xF7 first, even in the middle
+ * of a transfer; 0x42 with n = 0 and no transfer going on is "data accepted, the transfer
+ * will start" (0x20), and with nothing to clock no chip select moves. */
+START_TEST(test_flowchart_order)
+{
+	struct emu *e = loop_emu(0);
+	uint8_t data[60] = { 0 };
+	mcp2210_report req, resp;
+
+	fx_spi_setup(e, 12000000, 0, 1u << CS_LOOP, 120);
+	FX_RAW(e, resp, 0x42, 0x00);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[2], 0);
+	ck_assert_uint_eq(resp[3], 0x20);
+	ck_assert_uint_eq(emu_pin_levels(e) >> CS_LOOP & 1, 1);
+	ck_assert_int_eq(proto_encode_spi_transfer(req, data, 60), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[3], 0x20);
+	emu_set_external_master(e, true);
+	FX_RAW(e, resp, 0x42, 0x00);
+	fx_expect(resp, 0x42, 0xF7);
+	emu_set_external_master(e, false);
+	FX_RAW(e, resp, 0x42, 0x00);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[3], 0x30);
+	ck_assert_uint_eq(resp[2], 60);
+	emu_free(e);
+}
+END_TEST
+
+/* Item 2: 24 000 000 bit/s is capped at 12 Mbit/s (`00 36 6e 01` -> `00 1b b7 00`), 1000 bit/s
+ * raised to the 1500 minimum, bytes per transaction 0 taken: all answered 0x00 with the
+ * echo, never 0xF9 (which stays the answer to an unknown command code). */
+START_TEST(test_settings_out_of_range)
+{
+	struct emu *e = loop_emu(0);
+	mcp2210_report resp;
+
+	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0x00, 0x36, 0x6E, 0x01, 0xFF, 0x01, 0xFD, 0x01, 0, 0, 0, 0, 0, 0,
+	       0x04, 0x00, 0x00);
+	fx_expect(resp, 0x40, 0x00);
+	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0x00, 0x1B, 0xB7, 0x00 }), 4);
+	FX_RAW(e, resp, 0x41);
+	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0x00, 0x1B, 0xB7, 0x00 }), 4);
+	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0xE8, 0x03, 0x00, 0x00, 0xFF, 0x01, 0xFD, 0x01, 0, 0, 0, 0, 0, 0,
+	       0x04, 0x00, 0x00);
+	fx_expect(resp, 0x40, 0x00);
+	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0xDC, 0x05, 0x00, 0x00 }), 4);
+	/* bytes per transaction 0: a transfer takes no data, clocks nothing and ends at once */
+	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0x00, 0x1B, 0xB7, 0x00, 0xFF, 0x01, 0xFD, 0x01, 0, 0, 0, 0, 0, 0,
+	       0x00, 0x00, 0x00);
+	fx_expect(resp, 0x40, 0x00);
+	ck_assert_uint_eq(resp[18], 0);
+	ck_assert_uint_eq(resp[19], 0);
+	FX_RAW(e, resp, 0x42, 0x02, 0x00, 0x00, 0x11, 0x22);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[3], 0x20);
+	FX_RAW(e, resp, 0x42, 0x00);
+	fx_expect(resp, 0x42, 0x00);
+	ck_assert_uint_eq(resp[2], 0);
+	ck_assert_uint_eq(resp[3], 0x10);
+	FX_RAW(e, resp, 0x43);
+	fx_expect(resp, 0x43, 0xF9);
+	emu_free(e);
+}
+END_TEST
+
+/* Item 3: the 16 bits of the chip-select fields are kept (idle `ff ff` echoes `ff ff`, live
+ * and in NVRAM) and the pins follow the low 9: CS1 goes low during a transaction. */
+START_TEST(test_cs_fields_16_bits)
+{
+	struct emu *e = loop_emu(0);
+	uint8_t data[4] = { 1, 2, 3, 4 };
+	mcp2210_report req, resp;
+
+	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0x00, 0x1B, 0xB7, 0x00, 0xFF, 0xFF, 0xFD, 0xFF, 0, 0, 0, 0, 0, 0,
+	       0x08, 0x00, 0x00);
+	fx_expect(resp, 0x40, 0x00);
+	ck_assert_mem_eq(resp + 8, ((const uint8_t[]){ 0xFF, 0xFF, 0xFD, 0xFF }), 4);
+	FX_RAW(e, resp, 0x41);
+	ck_assert_mem_eq(resp + 8, ((const uint8_t[]){ 0xFF, 0xFF, 0xFD, 0xFF }), 4);
+	ck_assert_uint_eq(emu_pin_levels(e) & 0x07, 0x07);
+	ck_assert_int_eq(proto_encode_spi_transfer(req, data, 4), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(emu_pin_levels(e) & 0x07, 0x05);
+	FX_RAW(e, resp, 0x11);
+	FX_RAW(e, resp, 0x60, 0x10, 0x00, 0x00, 0x40, 0x42, 0x0F, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0,
+	       0x04, 0x00, 0x00);
+	fx_expect(resp, 0x60, 0x00);
+	FX_RAW(e, resp, 0x61, 0x10);
+	ck_assert_mem_eq(resp + 8, ((const uint8_t[]){ 0xFF, 0xFF, 0xFF, 0xFF }), 4);
+	emu_free(e);
+}
+END_TEST
+
+/* Item 4: the chip runs 12 MHz / n (1 <= n <= 8000), the fastest such rate whose whole bit/s
+ * are not above the request, and its echo says that rate in whole bit/s; sending the echo
+ * again changes nothing. */
+static const struct {
+	uint32_t want, runs;
+} rates[] = {
+	{ 12000000, 12000000 }, { 5000000, 4000000 }, /* 12 MHz / 3 */
+	{ 1000000, 1000000 },   { 7000, 6997 },       /* 12 MHz / 1715 = 6997.08 */
+	{ 6997, 6997 },         { 9000, 8995 },       /* 12 MHz / 1334 = 8995.5 */
+	{ 1500, 1500 },         { 1501, 1501 },       /* 12 MHz / 7990 = 1501.9 */
+	{ 1000, 1500 },
+};
+
+START_TEST(test_bitrate_rounding)
+{
+	struct emu *e = loop_emu(0);
+	struct mcp2210_spi_settings ss = { .bitrate = rates[_i].want, .cs_idle = 0x1FF, .bytes_per_transaction = 4 };
+	struct mcp2210_spi_settings echo;
+	mcp2210_report req, resp;
+
+	ck_assert_int_eq(proto_encode_set_spi_settings(req, &ss), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_int_eq(proto_decode_set_spi_settings(resp, &echo), 0);
+	ck_assert_uint_eq(echo.bitrate, rates[_i].runs);
+	proto_encode_get_spi_settings(req);
+	fx_xchg(e, req, resp);
+	ck_assert_int_eq(proto_decode_get_spi_settings(resp, &echo), 0);
+	ck_assert_uint_eq(echo.bitrate, rates[_i].runs);
 	emu_free(e);
 }
 END_TEST
@@ -504,6 +724,16 @@ static Suite *spi_suite(void)
 	tcase_add_test(tc, test_orphaned_transfer_needs_cancel);
 	tcase_add_test(tc, test_stall_then_cancel);
 	tcase_add_test(tc, test_external_master_refuses_transfer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("flowchart");
+	tcase_add_test(tc, test_data_after_last_byte);
+	tcase_add_loop_test(tc, test_two_then_nine, 0, 2);
+	tcase_add_test(tc, test_poll_while_clocking);
+	tcase_add_test(tc, test_flowchart_order);
+	tcase_add_test(tc, test_settings_out_of_range);
+	tcase_add_test(tc, test_cs_fields_16_bits);
+	tcase_add_loop_test(tc, test_bitrate_rounding, 0, sizeof(rates) / sizeof(rates[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("peripherals");

@@ -256,6 +256,46 @@ START_TEST(test_split_out_in_order)
 }
 END_TEST
 
+/* One 64-byte IN buffer (DS22288A p. 1): while an answer is unread the chip takes no new OUT
+ * report; one more waits (the endpoint NAKs it, the host controller retries) and is processed
+ * only once the answer was read; a third is not accepted. No answer is ever dropped. */
+START_TEST(test_one_answer_buffer)
+{
+	struct emu *e = fx_emu_new(0);
+	struct emu_counters c;
+	mcp2210_report req, resp;
+
+	proto_encode_get_status(req);
+	ck_assert_int_eq(emu_out(e, req), 0);
+	proto_encode_set_gpio_directions(req, 0x1EF);
+	ck_assert_int_eq(emu_out(e, req), 0);
+	proto_encode_get_gpio_values(req);
+	ck_assert_int_eq(emu_out(e, req), -EAGAIN);
+	emu_counters_get(e, &c);
+	ck_assert_uint_eq(c.commands, 1); /* the second waits, the third was refused */
+	ck_assert_uint_eq(c.per_command[0x32], 0);
+	ck_assert_int_eq(emu_in(e, resp), 0);
+	ck_assert_uint_eq(resp[0], 0x10);
+	emu_counters_get(e, &c);
+	ck_assert_uint_eq(c.per_command[0x32], 1); /* taken once the buffer was free */
+	ck_assert_uint_eq(c.per_command[0x31], 0);
+	ck_assert_int_eq(emu_in(e, resp), 0);
+	ck_assert_uint_eq(resp[0], 0x32);
+	ck_assert_int_eq(emu_in(e, resp), -EAGAIN);
+	/* A host that writes four times without reading loses nothing it was told was taken. */
+	for (unsigned i = 0; i < 4; i++) {
+		proto_encode_read_eeprom(req, (uint8_t)i);
+		ck_assert_int_eq(emu_out(e, req), i < 2 ? 0 : -EAGAIN);
+	}
+	ck_assert_int_eq(emu_in(e, resp), 0);
+	ck_assert_uint_eq(resp[2], 0); /* the oldest answer, address 0 */
+	ck_assert_int_eq(emu_in(e, resp), 0);
+	ck_assert_uint_eq(resp[2], 1);
+	ck_assert_int_eq(emu_in(e, resp), -EAGAIN);
+	emu_free(e);
+}
+END_TEST
+
 static Suite *timing_suite(void)
 {
 	Suite *s = suite_create("emu_timing");
@@ -266,6 +306,7 @@ static Suite *timing_suite(void)
 	tcase_add_test(tc, test_spi_64k_frames);
 	tcase_add_test(tc, test_frame_zero_takes_no_time);
 	tcase_add_test(tc, test_split_out_in_order);
+	tcase_add_test(tc, test_one_answer_buffer);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("faults");

@@ -50,9 +50,12 @@ enum emu_order {
  * injection), -ENODEV while unplugged. Advances virtual time by the frames it costs. */
 int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, enum emu_order order);
 
-/* The two halves, for a transport that models them separately. emu_out() delivers one OUT
- * report (0 or -ENODEV); emu_in() takes the oldest IN report the chip has queued (0, -EAGAIN
- * when none, -ENODEV). Neither advances time. */
+/* The two halves, for a transport that models them separately. The chip has one IN buffer
+ * (DS22288A p. 1): while its answer is unread the OUT endpoint NAKs, and one further OUT
+ * report waits (as in a host controller retrying it) until emu_in() took the answer; then the
+ * chip processes it. emu_out() returns 0 (processed, or waiting), -EAGAIN when a report
+ * already waits (this one is not accepted, nothing changed) or -ENODEV. emu_in() takes the
+ * answer (0), -EAGAIN when there is none, or -ENODEV. Neither advances time. */
 int emu_out(struct emu *e, const mcp2210_report req);
 int emu_in(struct emu *e, mcp2210_report resp);
 

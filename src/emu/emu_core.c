@@ -92,12 +92,13 @@ void emu_power_up(struct emu *e)
 	e->latch = nv->gpio_value & MCP2210_PIN_MASK;
 	e->direction = (nv->gpio_direction & MCP2210_PIN_MASK) | (1u << 8);
 	e->spi = e->nvram.spi;
+	emu_spi_settings_take(&e->spi, true);
 	e->gp6_count = 0;
 	e->gp7_ack = false;
 	e->password_attempts = 0;
 	e->password_guessed = false;
 	e->bus_held = false;
-	e->in_count = 0;
+	emu_usb_flush(e);
 	e->faults.hold_next_in = false;
 	emu_gpio_cs_update(e, e->now_ns);
 }
@@ -231,7 +232,7 @@ void emu_unplug(struct emu *e)
 {
 	pthread_mutex_lock(&e->lock);
 	e->plugged = false;
-	e->in_count = 0;
+	emu_usb_flush(e);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -261,7 +262,7 @@ void emu_host_vanished(struct emu *e)
 	emu_sync(e);
 	if (e->engine.active)
 		e->engine.orphaned = true;
-	e->in_count = 0;
+	emu_usb_flush(e);
 	pthread_mutex_unlock(&e->lock);
 }
 

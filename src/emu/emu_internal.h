@@ -11,7 +11,6 @@
 #include "emu/emu.h"
 
 #define EMU_CS_LINES 8 /* GP0..GP7; GP8 has no chip-select role on current silicon */
-#define EMU_IN_QUEUE 4 /* IN reports the chip can hold before the host reads them */
 #define EMU_SERIAL_MAX 31
 #define EMU_DELAY_UNIT_NS 100000ull /* SPI delays count in 100 µs */
 
@@ -76,8 +75,13 @@ struct emu {
 	struct emu_periph *periph[EMU_CS_LINES];
 	uint8_t selected; /* bit n: the peripheral on CSn is selected now */
 
-	mcp2210_report in_queue[EMU_IN_QUEUE];
-	unsigned in_head, in_count;
+	/* The chip's one 64-byte IN buffer (DS22288A p. 1: one 64-byte buffer each way): while
+	 * its answer is unread the OUT endpoint NAKs, so the next OUT report waits in the host
+	 * controller, which retries it; the chip takes it once the answer was read. */
+	bool answer_ready;
+	mcp2210_report answer;
+	bool out_waiting; /* an OUT the endpoint NAKed, taken when the answer is read */
+	mcp2210_report waiting_out;
 
 	struct emu_fault_state faults;
 	struct emu_counters counters;
@@ -85,6 +89,8 @@ struct emu {
 
 /* emu_usb.c: take one armed fault of this kind (counted); false if none is armed. */
 bool emu_fault_fire(struct emu *e, enum emu_fault kind);
+/* emu_usb.c: the unread answer and a waiting OUT are gone (power-up, unplug, host gone). */
+void emu_usb_flush(struct emu *e);
 
 /* emu_core.c */
 void emu_power_up(struct emu *e);
@@ -109,6 +115,10 @@ void emu_spi_sync(struct emu *e);
 void emu_spi_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
 void emu_spi_cancel(struct emu *e);
 uint8_t emu_spi_bus_owner(const struct emu *e);
+/* The rate the chip runs for a requested one (the model is at the definition). */
+uint32_t emu_spi_bitrate(uint32_t requested);
+/* Turn a structure as sent with 0x40 (live) or 0x60/0x10 (NVRAM) into what the chip keeps. */
+void emu_spi_settings_take(struct mcp2210_spi_settings *ss, bool live);
 
 /* emu_nvram.c: NVRAM, EEPROM and access control commands. */
 void emu_nvram_factory(struct emu_nvram *nv);

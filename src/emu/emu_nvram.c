@@ -4,6 +4,7 @@
  * 0x60/0x61 and the password (0x70) with its lockout after 5 wrong attempts until power-up.
  * Every change is written through to the state file, as the real chip writes its flash.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "emu/emu_internal.h"
@@ -86,7 +87,10 @@ static int set_nvram(struct emu *e, uint8_t sub, const mcp2210_report req)
 
 	switch (sub) {
 	case MCP2210_NVRAM_SPI:
-		return proto_parse_set_nvram_spi(req, &nv->spi);
+		if (proto_parse_set_nvram_spi(req, &nv->spi) < 0)
+			return -EINVAL;
+		emu_spi_settings_take(&nv->spi, false);
+		return 0;
 	case MCP2210_NVRAM_CHIP:
 		return proto_parse_set_nvram_chip(req, &nv->chip);
 	case MCP2210_NVRAM_USB_KEY:
@@ -135,9 +139,10 @@ static void set_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_repor
 		proto_answer_status(resp, cmd, MCP2210_STATUS_BLOCKED);
 		return;
 	}
-	/* The SPI power-up settings are refused while a transfer runs (sheet: 0xF8 on 0x60/0x10). */
+	/* The SPI power-up settings are refused while a transfer runs, and that answer too echoes
+	 * the sub-command at byte 2 (DS22288A p. 16, table 3-6). */
 	if (sub == MCP2210_NVRAM_SPI && e->engine.active) {
-		proto_answer_status(resp, cmd, MCP2210_STATUS_BUSY);
+		proto_answer_set_nvram_status(resp, sub, MCP2210_STATUS_BUSY);
 		return;
 	}
 	if (set_nvram(e, sub, req) < 0) {

@@ -8,14 +8,10 @@
 
 #include "emu/emu_internal.h"
 
-static void queue_answer(struct emu *e, const mcp2210_report resp)
+void emu_usb_flush(struct emu *e)
 {
-	if (e->in_count == EMU_IN_QUEUE) { /* a host that never reads: the oldest is lost */
-		e->in_head = (e->in_head + 1) % EMU_IN_QUEUE;
-		e->in_count--;
-	}
-	memcpy(e->in_queue[(e->in_head + e->in_count) % EMU_IN_QUEUE], resp, MCP2210_REPORT_SIZE);
-	e->in_count++;
+	e->answer_ready = false;
+	e->out_waiting = false;
 }
 
 /* Take one armed fault of this kind, counting it. */
@@ -50,17 +46,16 @@ static void disconnect_countdown(struct emu *e)
 	e->faults.disconnect_armed = false;
 	e->counters.faults++;
 	e->plugged = false;
-	e->in_count = 0;
+	emu_usb_flush(e);
 }
 
-static int out_locked(struct emu *e, const mcp2210_report req)
+/* The chip takes one OUT report and puts its answer in the IN buffer (which is free). */
+static void process_out(struct emu *e, const mcp2210_report req)
 {
 	mcp2210_report resp;
 
-	if (!e->plugged)
-		return -ENODEV;
 	if (emu_fault_fire(e, EMU_FAULT_NO_ANSWER))
-		return 0;
+		return;
 	if (emu_fault_fire(e, EMU_FAULT_BUSY)) {
 		e->counters.commands++;
 		e->counters.per_command[proto_cmd(req)]++;
@@ -74,7 +69,25 @@ static int out_locked(struct emu *e, const mcp2210_report req)
 		resp[0] ^= 0x01;
 	if (emu_fault_fire(e, EMU_FAULT_LATE_ANSWER))
 		e->faults.hold_next_in = true;
-	queue_answer(e, resp);
+	memcpy(e->answer, resp, MCP2210_REPORT_SIZE);
+	e->answer_ready = true;
+}
+
+/* While an answer is unread the endpoint NAKs: the report waits (the host controller's retry)
+ * and is taken when the answer was read. A host can have one such report; -EAGAIN for another
+ * (not accepted, nothing changed), as its transfer could not complete either. */
+static int out_locked(struct emu *e, const mcp2210_report req)
+{
+	if (!e->plugged)
+		return -ENODEV;
+	if (!e->answer_ready) {
+		process_out(e, req);
+		return 0;
+	}
+	if (e->out_waiting)
+		return -EAGAIN;
+	memcpy(e->waiting_out, req, MCP2210_REPORT_SIZE);
+	e->out_waiting = true;
 	return 0;
 }
 
@@ -86,11 +99,14 @@ static int in_locked(struct emu *e, mcp2210_report resp)
 		e->faults.hold_next_in = false;
 		return -EAGAIN;
 	}
-	if (e->in_count == 0)
+	if (!e->answer_ready)
 		return -EAGAIN;
-	memcpy(resp, e->in_queue[e->in_head], MCP2210_REPORT_SIZE);
-	e->in_head = (e->in_head + 1) % EMU_IN_QUEUE;
-	e->in_count--;
+	memcpy(resp, e->answer, MCP2210_REPORT_SIZE);
+	e->answer_ready = false;
+	if (e->out_waiting) { /* the buffer is free: the NAKed report goes through now */
+		e->out_waiting = false;
+		process_out(e, e->waiting_out);
+	}
 	return 0;
 }
 
@@ -146,8 +162,17 @@ int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, e
 	e->counters.frames += frames;
 	ret = out_locked(e, req);
 	e->now_ns += frames * e->cfg.frame_ns;
-	if (!ret)
-		ret = in_locked(e, resp) == 0 ? 0 : -ETIMEDOUT;
+	if (ret == -EAGAIN) {
+		/* An earlier emu_out() left a report waiting too: our IN reads the unread answer,
+		 * which lets that report in, and ours waits in its place. */
+		ret = in_locked(e, resp);
+		if (ret == 0)
+			ret = out_locked(e, req);
+	} else if (ret == 0) {
+		ret = in_locked(e, resp);
+	}
+	if (ret == -EAGAIN)
+		ret = -ETIMEDOUT;
 out:
 	pthread_mutex_unlock(&e->lock);
 	return ret;
