@@ -345,6 +345,13 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 		ret = device_set_spi_settings(d, &ss);
 		if (ret < 0)
 			return ret;
+		ss = d->spi; /* the echo: the rate the chip runs paces the transfer below */
+		if (ss.bytes_per_transaction != n) {
+			log_warn("the chip answered %u bytes per transaction for %zu: not transferring",
+				 ss.bytes_per_transaction, n);
+			d->spi_valid = false;
+			return -EIO;
+		}
 	}
 	if (d->use_cache) { /* the naive baseline polls as other drivers do */
 		limits.byte_ns = (8000000000ull + ss.bitrate - 1) / ss.bitrate + ss.delay_between_bytes * 100000ull;

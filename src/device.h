@@ -79,6 +79,9 @@ int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs);
 int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss);
 /* Apply live chip settings with 0x21 (remember: it rewrites GPIO values and directions). */
 int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs);
+/* The cache takes the chip's 0x40 echo, not the request: a chip runs and answers a rounded bit
+ * rate (public report; the emulator's model is emu_spi_bitrate()), which is what spi/bitrate
+ * then reads back and what paces transfers. */
 int device_set_spi_settings(struct device *d, const struct mcp2210_spi_settings *ss);
 
 /* Pin levels now, bit n = GPn (never cached). */

@@ -171,14 +171,17 @@ static int spi_parse(enum spi_field field, char *value, struct mcp2210_spi_setti
 	case F_CS:
 		if (parse_cs_list(value, &mask) < 0)
 			return -EINVAL;
-		ss->cs_idle = MCP2210_PIN_MASK;
-		ss->cs_active = (uint16_t)(MCP2210_PIN_MASK & ~mask);
+		ss->cs_idle = settings_pins_set(ss->cs_idle, MCP2210_PIN_MASK);
+		ss->cs_active = settings_pins_set(ss->cs_active, MCP2210_PIN_MASK & ~mask);
 		return 0;
 	case F_CS_IDLE:
 	case F_CS_ACTIVE:
 		if (text_uint(value, 0, MCP2210_PIN_MASK, &v) < 0)
 			return -EINVAL;
-		*(field == F_CS_IDLE ? &ss->cs_idle : &ss->cs_active) = (uint16_t)v;
+		if (field == F_CS_IDLE)
+			ss->cs_idle = settings_pins_set(ss->cs_idle, (uint16_t)v);
+		else
+			ss->cs_active = settings_pins_set(ss->cs_active, (uint16_t)v);
 		return 0;
 	case F_DELAY_CS_DATA:
 		return settings_delay_parse(value, &ss->delay_cs_to_data);

@@ -41,6 +41,11 @@ int settings_function_parse(unsigned pin, const char *name)
 	return -EINVAL;
 }
 
+uint16_t settings_pins_set(uint16_t field, uint16_t pins)
+{
+	return (uint16_t)((field & ~MCP2210_PIN_MASK) | (pins & MCP2210_PIN_MASK));
+}
+
 int settings_delay_parse(const char *s, uint16_t *units)
 {
 	unsigned long us;
@@ -134,7 +139,7 @@ static int parse_key(const struct key *k, const char *v, struct settings *s)
 	case K_MASK:
 		ret = text_uint(v, 0, MCP2210_PIN_MASK, &n);
 		if (!ret)
-			*(uint16_t *)p = (uint16_t)n;
+			*(uint16_t *)p = settings_pins_set(*(uint16_t *)p, (uint16_t)n);
 		return ret;
 	case K_BOOL:
 		ret = text_uint(v, 0, 1, &n);

@@ -30,6 +30,11 @@ int settings_function_parse(unsigned pin, const char *name);
 
 extern const char *const settings_irq_mode_names[5];
 
+/* A pin mask field after a user wrote pins (bits 0..8): bits 9..15 stay as the chip had them,
+ * since the file tree cannot name them (a chip keeps `ff ff` written by another program in its
+ * 16-bit chip-select fields; rewriting the rest must not change them). */
+uint16_t settings_pins_set(uint16_t field, uint16_t pins);
+
 /* SPI delays: the chip counts 100 µs; users write µs, rounded up. */
 int settings_delay_parse(const char *s, uint16_t *units);
 

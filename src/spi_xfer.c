@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The host's side of an SPI transaction over 0x42 chunks (see spi_xfer.h). Received data lags
- * the data sent, so bytes are collected from every answer until the engine says 0x10.
+ * the data sent, so bytes are collected from every answer until the engine says 0x10. What a
+ * chip may answer to a request, and how each is taken here (DS22288A p. 55, figure 3-23):
+ * 0xF8 "cannot accept data for the moment" to a chunk or a poll while the engine still clocks:
+ * the same request again, counted against busy_max; 0x30 with any number of bytes (a whole
+ * chunk, part of one, none): collected, and a poll without progress counts against
+ * idle_polls_max; 0x20 with no data to the first chunk; 0x10 with the last bytes.
  */
 #include <errno.h>
 #include <string.h>
@@ -126,6 +131,10 @@ ssize_t spi_xfer_run(spi_xfer_exchange_fn exchange, void *ctx, const uint8_t *tx
 		ret = step(&r, tx + sent, len);
 		if (ret < 0)
 			return ret;
+		/* 0x10 is "transfer ended": not before the last chunk was taken, or the next chunk
+		 * would start another transaction (a chip whose bytes-per-transaction is not n). */
+		if (r.engine == MCP2210_ENGINE_FINISHED && sent + len < n)
+			return -EPROTO;
 		if (limits->byte_ns && limits->frame_ns) /* without frames (timing) nothing to wait for */
 			r.ready_ns = ready_after(limits, (sent ? 0 : limits->lead_ns) + len * limits->byte_ns +
 								 (sent + len == n ? limits->tail_ns : 0));

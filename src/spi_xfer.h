@@ -39,8 +39,8 @@ struct spi_xfer_limits {
 };
 
 /* Returns n, or -errno: the exchange's error, the chip's status mapped by the status table,
- * -EBUSY when a limit ran out, -EPROTO when the chip returned more bytes than were sent.
- * stats may be NULL. */
+ * -EBUSY when a limit ran out, -EPROTO when the chip returned more bytes than were sent, said
+ * "finished" before the last chunk or with fewer than n bytes. stats may be NULL. */
 ssize_t spi_xfer_run(spi_xfer_exchange_fn exchange, void *ctx, const uint8_t *tx, uint8_t *rx, size_t n,
 		     const struct spi_xfer_limits *limits, struct spi_xfer_stats *stats);
 

@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "emu/emu.h"
+#include "spi_xfer.h"
 #include "worker.h"
 #include "check_main.h"
 
@@ -156,6 +157,111 @@ START_TEST(test_spi_slow_clock_paced)
 		ck_assert_uint_eq(chip_exchanges(&r) - before, (n + 59) / 60 + 1);
 	}
 	rig_down(&r);
+}
+END_TEST
+
+/* The cache, and so spi/bitrate, holds the rate the chip answered: 5 MHz asked, 12 MHz / 3
+ * run (issue 11, item 4); transfers are paced by it. */
+START_TEST(test_spi_bitrate_echo)
+{
+	struct rig r;
+	struct mcp2210_spi_settings ss, got;
+	uint64_t before;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_spi_settings(&r.dev, &ss), 0);
+	ss.bitrate = 5000000;
+	ck_assert_int_eq(device_set_spi_settings(&r.dev, &ss), 0);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_spi_settings(&r.dev, &got), 0);
+	ck_assert_uint_eq(got.bitrate, 4000000);
+	ck_assert_uint_eq(chip_exchanges(&r), before);
+	rig_down(&r);
+}
+END_TEST
+
+/* ---- the host's loop against other plausible chips ---------------------------------------- */
+
+/* A loopback chip scripted to answer as silicon might (DS22288A p. 55): 0xF8 to every
+ * busy_every-th request (chunks and polls alike), polls answered 0x30 with at most poll_bytes
+ * of a chunk at a time, or 0x10 too early (a chip whose bytes-per-transaction is not n). */
+struct fake_chip {
+	uint8_t data[MCP2210_SPI_TRANSACTION_MAX];
+	size_t n, taken, given;
+	unsigned requests, busy_every, poll_bytes;
+	bool early_finish;
+};
+
+static int fake_exchange(void *ctx, const mcp2210_report req, mcp2210_report resp)
+{
+	struct fake_chip *c = ctx;
+	struct mcp2210_spi_chunk rx = { .engine = MCP2210_ENGINE_STARTED };
+	size_t len = req[1], m = c->taken - c->given;
+
+	ck_assert_uint_eq(req[0], 0x42);
+	if (c->busy_every && ++c->requests % c->busy_every == 0) {
+		proto_answer_status(resp, 0x42, MCP2210_STATUS_BUSY);
+		return 0;
+	}
+	if (c->taken > 0) {
+		if (len == 0 && c->poll_bytes && m > c->poll_bytes)
+			m = c->poll_bytes;
+		rx.len = (uint8_t)m;
+		memcpy(rx.data, c->data + c->given, m);
+		c->given += m;
+		rx.engine = c->early_finish || (len == 0 && c->given == c->n) ? MCP2210_ENGINE_FINISHED
+										: MCP2210_ENGINE_PENDING;
+	}
+	if (len > c->n - c->taken)
+		len = c->n - c->taken;
+	memcpy(c->data + c->taken, req + 4, len);
+	c->taken += len;
+	proto_answer_spi_transfer(resp, &rx);
+	return 0;
+}
+
+static const struct spi_xfer_limits fake_limits = { .busy_max = 3, .idle_polls_max = 3 };
+
+/* 0xF8 answers mid-transfer, to chunks and polls: byte-exact, one exchange more per 0xF8. */
+START_TEST(test_spi_xfer_busy_mid_transfer)
+{
+	static struct fake_chip c = { .n = 65535, .busy_every = 7 };
+	static uint8_t tx[65535], rx[65535];
+	struct spi_xfer_stats st = { 0 };
+
+	for (size_t i = 0; i < sizeof(tx); i++)
+		tx[i] = (uint8_t)(i * 31 + (i >> 8));
+	ck_assert_int_eq(spi_xfer_run(fake_exchange, &c, tx, rx, sizeof(tx), &fake_limits, &st), 65535);
+	ck_assert_mem_eq(rx, tx, sizeof(tx));
+	ck_assert_uint_gt(st.busy, 100);
+	ck_assert_uint_eq(st.exchanges, (65535 + 59) / 60 + 1 + st.busy);
+}
+END_TEST
+
+/* Polls answered with a few bytes of a chunk at a time (0x30), then 0x10: byte-exact. */
+START_TEST(test_spi_xfer_partial_polls)
+{
+	static struct fake_chip c = { .n = 1000, .poll_bytes = 7 };
+	uint8_t tx[1000], rx[1000];
+	struct spi_xfer_stats st = { 0 };
+
+	for (size_t i = 0; i < sizeof(tx); i++)
+		tx[i] = (uint8_t)(i ^ 0x5A);
+	ck_assert_int_eq(spi_xfer_run(fake_exchange, &c, tx, rx, sizeof(tx), &fake_limits, &st), 1000);
+	ck_assert_mem_eq(rx, tx, sizeof(tx));
+	ck_assert_uint_eq(st.exchanges, 17 + (40 + 6) / 7); /* 17 chunks, the last 40 bytes by 7 */
+}
+END_TEST
+
+/* "Finished" before the last chunk: -EPROTO at once, no chunk sent into a new transaction. */
+START_TEST(test_spi_xfer_finished_too_early)
+{
+	static struct fake_chip c = { .n = 200, .early_finish = true };
+	uint8_t tx[200] = { 0 }, rx[200];
+	struct spi_xfer_stats st = { 0 };
+
+	ck_assert_int_eq(spi_xfer_run(fake_exchange, &c, tx, rx, sizeof(tx), &fake_limits, &st), -EPROTO);
+	ck_assert_uint_eq(st.exchanges, 2);
 }
 END_TEST
 
@@ -345,6 +451,10 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, test_gpio_direction_high);
 	tcase_add_test(tc, test_spi_exchange_count);
 	tcase_add_test(tc, test_spi_slow_clock_paced);
+	tcase_add_test(tc, test_spi_bitrate_echo);
+	tcase_add_test(tc, test_spi_xfer_busy_mid_transfer);
+	tcase_add_test(tc, test_spi_xfer_partial_polls);
+	tcase_add_test(tc, test_spi_xfer_finished_too_early);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_timeout_then_in_step);
