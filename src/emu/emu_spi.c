@@ -3,7 +3,8 @@
  * The emulated SPI engine: SPI transfer settings (0x40/0x41) and transactions (0x42).
  * A transaction of N bytes asserts the chip selects, clocks each 0x42 chunk at the bit rate
  * with the configured delays, and hands the received bytes back one answer late: the answer
- * to a chunk carries only what was clocked before that chunk arrived.
+ * to a chunk carries the whole previous chunk, taken only once that one was clocked (0xF8
+ * before). The order of the answers is the datasheet's flowchart, see transfer_cmd().
  */
 #include <string.h>
 
