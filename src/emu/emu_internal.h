@@ -77,7 +77,8 @@ struct emu {
 
 	/* The chip's one 64-byte IN buffer (DS22288A p. 1: one 64-byte buffer each way): while
 	 * its answer is unread the OUT endpoint NAKs, so the next OUT report waits in the host
-	 * controller, which retries it; the chip takes it once the answer was read. */
+	 * controller, which retries it; the chip takes it once the answer was read
+	 * (doc/protocol.md, "Framing"). */
 	bool answer_ready;
 	mcp2210_report answer;
 	bool out_waiting; /* an OUT the endpoint NAKed, taken when the answer is read */

@@ -53,7 +53,7 @@ static uint32_t clocked_by(const struct emu_spi_engine *g, uint64_t t)
  * capped at 12 Mbit/s and one below 1500 bit/s gets 1500. The answer maps to itself when
  * sent again.
  * Real silicon may offer fewer divisors (the configurator's list has gaps): the daemon takes
- * whatever rate the chip answers.
+ * whatever rate the chip answers. (doc/protocol.md, "Where the datasheet is silent".)
  */
 #define EMU_SPI_CLOCK_HZ 12000000u
 #define EMU_SPI_DIVIDER_MAX 8000u
@@ -239,7 +239,7 @@ static bool engine_busy(const struct emu *e)
  * received bytes). Public libraries rely on that on silicon (one reads a 25LC020A EEPROM this
  * way and verifies the data). What silicon does with the surplus bytes is not documented: we
  * drop them unclocked, with CS left idle; a new transaction starts only with the next 0x42
- * after the 0x10.
+ * after the 0x10. (doc/protocol.md, "The SPI transfer engine" and the emulator's choices.)
  */
 static void transfer_cmd(struct emu *e, const struct mcp2210_spi_chunk *tx, mcp2210_report resp)
 {
