@@ -453,8 +453,7 @@ END_TEST
 START_TEST(test_flowchart_order)
 {
 	struct emu *e = loop_emu(0);
-	uint8_t data[60] = { 0 };
-	mcp2210_report req, resp;
+	mcp2210_report resp;
 
 	fx_spi_setup(e, 12000000, 0, 1u << CS_LOOP, 120);
 	FX_RAW(e, resp, 0x42, 0x00);
@@ -462,9 +461,9 @@ START_TEST(test_flowchart_order)
 	ck_assert_uint_eq(resp[2], 0);
 	ck_assert_uint_eq(resp[3], 0x20);
 	ck_assert_uint_eq(emu_pin_levels(e) >> CS_LOOP & 1, 1);
-	ck_assert_int_eq(proto_encode_spi_transfer(req, data, 60), 0);
-	fx_xchg(e, req, resp);
+	FX_RAW(e, resp, 0x42, 60); /* 60 zero bytes */
 	ck_assert_uint_eq(resp[3], 0x20);
+	ck_assert_uint_eq(emu_pin_levels(e) >> CS_LOOP & 1, 0);
 	emu_set_external_master(e, true);
 	FX_RAW(e, resp, 0x42, 0x00);
 	fx_expect(resp, 0x42, 0xF7);
@@ -477,6 +476,17 @@ START_TEST(test_flowchart_order)
 }
 END_TEST
 
+/* The 0x40 answer in resp is a success, and it and a following 0x41 carry want[0..3] at off. */
+static void expect_taken(struct emu *e, const mcp2210_report resp, size_t off, const uint8_t *want)
+{
+	mcp2210_report get;
+
+	fx_expect(resp, 0x40, 0x00);
+	ck_assert_mem_eq(resp + off, want, 4);
+	FX_RAW(e, get, 0x41);
+	ck_assert_mem_eq(get + off, want, 4);
+}
+
 /* Item 2: 24 000 000 bit/s is capped at 12 Mbit/s (`00 36 6e 01` -> `00 1b b7 00`), 1000 bit/s
  * raised to the 1500 minimum, bytes per transaction 0 taken: all answered 0x00 with the
  * echo, never 0xF9 (which stays the answer to an unknown command code). */
@@ -487,14 +497,10 @@ START_TEST(test_settings_out_of_range)
 
 	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0x00, 0x36, 0x6E, 0x01, 0xFF, 0x01, 0xFD, 0x01, 0, 0, 0, 0, 0, 0,
 	       0x04, 0x00, 0x00);
-	fx_expect(resp, 0x40, 0x00);
-	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0x00, 0x1B, 0xB7, 0x00 }), 4);
-	FX_RAW(e, resp, 0x41);
-	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0x00, 0x1B, 0xB7, 0x00 }), 4);
+	expect_taken(e, resp, 4, (const uint8_t[]){ 0x00, 0x1B, 0xB7, 0x00 });
 	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0xE8, 0x03, 0x00, 0x00, 0xFF, 0x01, 0xFD, 0x01, 0, 0, 0, 0, 0, 0,
 	       0x04, 0x00, 0x00);
-	fx_expect(resp, 0x40, 0x00);
-	ck_assert_mem_eq(resp + 4, ((const uint8_t[]){ 0xDC, 0x05, 0x00, 0x00 }), 4);
+	expect_taken(e, resp, 4, (const uint8_t[]){ 0xDC, 0x05, 0x00, 0x00 });
 	/* bytes per transaction 0: a transfer takes no data, clocks nothing and ends at once */
 	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0x00, 0x1B, 0xB7, 0x00, 0xFF, 0x01, 0xFD, 0x01, 0, 0, 0, 0, 0, 0,
 	       0x00, 0x00, 0x00);
@@ -524,10 +530,7 @@ START_TEST(test_cs_fields_16_bits)
 
 	FX_RAW(e, resp, 0x40, 0x00, 0x00, 0x00, 0x00, 0x1B, 0xB7, 0x00, 0xFF, 0xFF, 0xFD, 0xFF, 0, 0, 0, 0, 0, 0,
 	       0x08, 0x00, 0x00);
-	fx_expect(resp, 0x40, 0x00);
-	ck_assert_mem_eq(resp + 8, ((const uint8_t[]){ 0xFF, 0xFF, 0xFD, 0xFF }), 4);
-	FX_RAW(e, resp, 0x41);
-	ck_assert_mem_eq(resp + 8, ((const uint8_t[]){ 0xFF, 0xFF, 0xFD, 0xFF }), 4);
+	expect_taken(e, resp, 8, (const uint8_t[]){ 0xFF, 0xFF, 0xFD, 0xFF });
 	ck_assert_uint_eq(emu_pin_levels(e) & 0x07, 0x07);
 	ck_assert_int_eq(proto_encode_spi_transfer(req, data, 4), 0);
 	fx_xchg(e, req, resp);
