@@ -74,6 +74,28 @@ START_TEST(test_settings_round_trip)
 }
 END_TEST
 
+/* A chip keeps `ff ff` in its 16-bit chip-select fields (issue 11, item 3): the text shows the
+ * 9 pins, and writing it back, or writing other pins, keeps bits 9..15 as they were. */
+START_TEST(test_settings_keep_cs_bits_9_to_15)
+{
+	struct settings s = sample(), back;
+	struct text t;
+	char line[] = "spi_cs_idle=0x1fe\nspi_cs_active=0x000\n";
+
+	s.spi.cs_idle = 0xFFFF;
+	s.spi.cs_active = 0xFE00;
+	back = s;
+	text_init(&t);
+	settings_format(&s, &t);
+	ck_assert_ptr_nonnull(strstr(t.buf, "spi_cs_idle=0x1ff\n"));
+	ck_assert_int_eq(settings_parse(t.buf, &back), 0);
+	ck_assert_mem_eq(&back.spi, &s.spi, sizeof(s.spi));
+	ck_assert_int_eq(settings_parse(line, &back), 0);
+	ck_assert_uint_eq(back.spi.cs_idle, 0xFFFE);
+	ck_assert_uint_eq(back.spi.cs_active, 0xFE00);
+}
+END_TEST
+
 START_TEST(test_settings_rejects)
 {
 	static const char *const bad[] = {
@@ -113,6 +135,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, test_value_newline_rules);
 	tcase_add_test(tc, test_uint_is_strict);
 	tcase_add_test(tc, test_settings_round_trip);
+	tcase_add_test(tc, test_settings_keep_cs_bits_9_to_15);
 	tcase_add_test(tc, test_settings_rejects);
 	tcase_add_test(tc, test_delay_rounds_up);
 	suite_add_tcase(s, tc);
