@@ -180,6 +180,28 @@ START_TEST(test_spi_bitrate_echo)
 }
 END_TEST
 
+/* Another program left `ff ff` / `fd ff` in the chip-select fields: a transfer that must change
+ * bytes-per-transaction writes them back as they were (issue 11, item 3), and CS1 works. */
+START_TEST(test_spi_keeps_cs_high_bits)
+{
+	const mcp2210_report other = { 0x40, [4] = 0x00, 0x1B, 0xB7, 0x00, 0xFF, 0xFF, 0xFD, 0xFF, [18] = 0x08 };
+	const mcp2210_report get = { 0x41 };
+	uint8_t tx[3] = { 1, 2, 3 }, rx[3];
+	mcp2210_report resp;
+	struct rig r;
+
+	rig_up(&r);
+	ck_assert_int_eq(emu_exchange(r.emu, other, resp, EMU_IN_FIRST), 0);
+	device_invalidate(&r.dev);
+	ck_assert_int_eq(device_spi_transfer(&r.dev, NULL, tx, rx, sizeof(tx)), (ssize_t)sizeof(tx));
+	ck_assert_mem_eq(rx, tx, sizeof(tx)); /* the loopback on CS1 was selected */
+	ck_assert_int_eq(emu_exchange(r.emu, get, resp, EMU_IN_FIRST), 0);
+	ck_assert_mem_eq(resp + 8, ((const uint8_t[]){ 0xFF, 0xFF, 0xFD, 0xFF }), 4);
+	ck_assert_uint_eq(resp[18], 3);
+	rig_down(&r);
+}
+END_TEST
+
 /* ---- the host's loop against other plausible chips ---------------------------------------- */
 
 /* A loopback chip scripted to answer as silicon might (DS22288A p. 55): 0xF8 to every
@@ -452,6 +474,7 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, test_spi_exchange_count);
 	tcase_add_test(tc, test_spi_slow_clock_paced);
 	tcase_add_test(tc, test_spi_bitrate_echo);
+	tcase_add_test(tc, test_spi_keeps_cs_high_bits);
 	tcase_add_test(tc, test_spi_xfer_busy_mid_transfer);
 	tcase_add_test(tc, test_spi_xfer_partial_polls);
 	tcase_add_test(tc, test_spi_xfer_finished_too_early);
