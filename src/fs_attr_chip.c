@@ -78,10 +78,13 @@ static int status_job(struct mount *m, void *arg)
 /* What the password means right now, in one word a script can test. */
 static const char *password_state(const struct status_out *o)
 {
+	if (o->access == MCP2210_ACCESS_LOCKED)
+		return "blocked"; /* 0x70 answers 0xFC whatever the password (DS22288A p. 33) */
 	if (o->access != MCP2210_ACCESS_PASSWORD)
 		return "none";
 	if (o->st.password_guessed)
 		return "accepted";
+	/* 5 wrong tries made: the next answers 0xFB until power-up (figure 3-11) */
 	return o->st.password_attempts >= MCP2210_PASSWORD_ATTEMPTS_MAX ? "blocked" : "required";
 }
 

@@ -33,18 +33,58 @@ static int nvram_settings_get(struct mount *m, struct settings *s)
 	return device_errno(ret);
 }
 
-/* Give the password if the chip wants one and we have it; the chip's own answer to the write
- * decides the rest (0xFB -> EACCES). */
-static int unlock_if_needed(struct mount *m, const struct mcp2210_chip_settings *nv)
+/* The chip's three refusals of a password (DS22288A p. 33, figure 3-11), told apart in the log
+ * and at the file: 0xFD, a wrong one, tries 1 to 5 (EACCES; after the 5th the chip takes none
+ * until power-up, so we ask 0x10 for the count to say so); 0xFB, refused without looking after
+ * 5 wrong ones, until power-up (EPERM); 0xFC, permanently locked (EPERM). */
+static int password_refused(struct mount *m, const char *what, uint8_t status)
+{
+	struct mcp2210_chip_status st = { 0 };
+	mcp2210_report req, resp;
+
+	switch (status) {
+	case MCP2210_STATUS_WRONG_PASSWORD:
+		proto_encode_get_status(req);
+		if (device_command(&m->dev, req, resp) < 0 || proto_decode_get_status(resp, &st) < 0)
+			log_warn("%s: wrong password", what);
+		else if (st.password_attempts < MCP2210_PASSWORD_ATTEMPTS_MAX)
+			log_warn("%s: wrong password (%u of %d tries since power-up)", what, st.password_attempts,
+				 MCP2210_PASSWORD_ATTEMPTS_MAX);
+		else
+			log_err("%s: wrong password, the %uth since power-up: the chip now refuses every password "
+				"until it is power-cycled",
+				what, st.password_attempts);
+		return -EACCES;
+	case MCP2210_STATUS_ACCESS_REJECTED:
+		log_err("%s: the chip is permanently locked; no password unlocks it", what);
+		return -EPERM;
+	default:
+		log_err("%s: the chip refuses passwords after %d wrong ones until it is power-cycled", what,
+			MCP2210_PASSWORD_ATTEMPTS_MAX);
+		return -EPERM;
+	}
+}
+
+/* 0x70 with password: 0, or -errno with the refusal told apart (password_refused()). */
+static int send_password(struct mount *m, const char *what, const char password[MCP2210_PASSWORD_LEN])
 {
 	mcp2210_report req, resp;
 	int ret;
 
+	proto_encode_send_password(req, password);
+	ret = device_command(&m->dev, req, resp);
+	if (ret == -EACCES || ret == -EPERM)
+		return password_refused(m, what, resp[1]);
+	return device_errno(ret);
+}
+
+/* Give the password if the chip wants one and we have it; the chip's own answer to the write
+ * decides the rest (0xFB -> EACCES). */
+static int unlock_if_needed(struct mount *m, const struct mcp2210_chip_settings *nv)
+{
 	if (nv->access != MCP2210_ACCESS_PASSWORD || !m->have_password)
 		return 0;
-	proto_encode_send_password(req, m->password);
-	ret = device_command(&m->dev, req, resp);
-	return device_errno(ret);
+	return send_password(m, "password_file", m->password);
 }
 
 static int nvram_set(struct mount *m, mcp2210_report req, uint8_t sub)
@@ -344,44 +384,7 @@ static int access_store(struct mount *m, const struct fs_node *n, char *value)
 
 const struct fs_node_ops fs_nvram_access_ops = { .show = access_show, .store = access_store, .size = TEXT_MAX };
 
-/* The chip's three refusals of a password, told apart in the log and at the file: a wrong
- * one (EACCES), the fifth wrong one, after which the chip refuses all until power-up (EACCES),
- * and a refusal without looking (EPERM: blocked until power-up, or permanently locked). */
-static int unlock_refused(struct mount *m, uint8_t status)
-{
-	struct mcp2210_chip_settings cs;
-
-	switch (status) {
-	case MCP2210_STATUS_WRONG_PASSWORD:
-		log_warn("nvram/unlock: wrong password");
-		return -EACCES;
-	case MCP2210_STATUS_ACCESS_REJECTED:
-		log_err("nvram/unlock: wrong password, the %dth since power-up: the chip now refuses every "
-			"password until it is power-cycled",
-			MCP2210_PASSWORD_ATTEMPTS_MAX);
-		return -EACCES;
-	default:
-		if (device_chip_settings(&m->dev, &cs) == 0 && cs.access == MCP2210_ACCESS_LOCKED)
-			log_err("nvram/unlock: the chip is permanently locked; no password unlocks it");
-		else
-			log_err("nvram/unlock: the chip refuses passwords after %d wrong ones until it is "
-				"power-cycled",
-				MCP2210_PASSWORD_ATTEMPTS_MAX);
-		return -EPERM;
-	}
-}
-
-static int unlock_job(struct mount *m, void *arg)
-{
-	mcp2210_report req, resp;
-	int ret;
-
-	proto_encode_send_password(req, arg);
-	ret = device_command(&m->dev, req, resp);
-	if (ret == -EACCES)
-		return unlock_refused(m, resp[1]);
-	return device_errno(ret);
-}
+static int unlock_job(struct mount *m, void *arg) { return send_password(m, "nvram/unlock", arg); }
 
 static int unlock_store(struct mount *m, const struct fs_node *n, char *value)
 {

@@ -22,7 +22,8 @@ static const struct {
 	{ MCP2210_STATUS_UNKNOWN_COMMAND, -EIO, "unknown command" },
 	{ MCP2210_STATUS_EEPROM_WRITE_FAILED, -EIO, "EEPROM write failed" },
 	{ MCP2210_STATUS_BLOCKED, -EACCES, "blocked" },
-	{ MCP2210_STATUS_ACCESS_REJECTED, -EACCES, "access rejected" },
+	/* Only 0x70 answers it: the chip is permanently locked (DS22288A p. 32, table 3-29). */
+	{ MCP2210_STATUS_ACCESS_REJECTED, -EPERM, "access rejected" },
 	{ MCP2210_STATUS_WRONG_PASSWORD, -EACCES, "wrong password" },
 };
 

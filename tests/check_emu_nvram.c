@@ -823,19 +823,56 @@ START_TEST(test_password_never_returned)
 }
 END_TEST
 
+/* DS22288A p. 33, figure 3-11: wrong tries 1..5 answer 0xFD and count up; from then on every
+ * password, the right one too, answers 0xFB and the count stays at 5 until power-up. */
 START_TEST(test_password_wrong_attempts)
 {
 	set_access(MCP2210_ACCESS_PASSWORD);
 	emu_power_cycle(emu);
-	for (uint8_t i = 1; i < MCP2210_PASSWORD_ATTEMPTS_MAX; i++) {
-		ck_assert_uint_eq(send_password(WRONG_PASSWORD), MCP2210_STATUS_WRONG_PASSWORD);
+	for (uint8_t i = 1; i <= 5; i++) {
+		ck_assert_uint_eq(send_password(WRONG_PASSWORD), 0xFD);
 		expect_attempts(i, false);
 	}
-	ck_assert_uint_eq(send_password(WRONG_PASSWORD), MCP2210_STATUS_ACCESS_REJECTED);
+	ck_assert_uint_eq(send_password(WRONG_PASSWORD), 0xFB);
 	expect_attempts(5, false);
-	ck_assert_uint_eq(send_password(PASSWORD), MCP2210_STATUS_BLOCKED);
+	ck_assert_uint_eq(send_password(PASSWORD), 0xFB);
 	expect_attempts(5, false);
 	expect_all_writes(MCP2210_STATUS_BLOCKED);
+}
+END_TEST
+
+/* The same sequence as raw reports: 70 00 00 00 + 8 characters -> 70 FD, ... 70 FB. */
+START_TEST(test_password_sequence_raw)
+{
+	static const uint8_t want[] = { 0xFD, 0xFD, 0xFD, 0xFD, 0xFD, 0xFB, 0xFB };
+	mcp2210_report resp;
+
+	set_access(MCP2210_ACCESS_PASSWORD);
+	emu_power_cycle(emu);
+	for (size_t i = 0; i < sizeof(want); i++) {
+		RAW(resp, 0x70, 0, 0, 0, 'g', 'u', 'e', 's', 's', '1', '2', '3');
+		fx_expect(resp, 0x70, want[i]);
+	}
+	RAW(resp, 0x10);
+	ck_assert_uint_eq(resp[4], 5); /* attempts */
+	ck_assert_uint_eq(resp[5], 0); /* not guessed */
+}
+END_TEST
+
+/* A wrong try before the right one: 0xFD, then 0x00 with the count kept. */
+START_TEST(test_password_right_after_wrong_raw)
+{
+	mcp2210_report resp;
+
+	set_access(MCP2210_ACCESS_PASSWORD);
+	emu_power_cycle(emu);
+	RAW(resp, 0x70, 0, 0, 0, 'g', 'u', 'e', 's', 's', '1', '2', '3');
+	fx_expect(resp, 0x70, 0xFD);
+	RAW(resp, 0x70, 0, 0, 0, 's', '3', 'c', 'r', 'e', 't', '!', '!');
+	fx_expect(resp, 0x70, 0x00);
+	RAW(resp, 0x10);
+	ck_assert_uint_eq(resp[4], 1);
+	ck_assert_uint_eq(resp[5], 1);
 }
 END_TEST
 
@@ -881,7 +918,8 @@ START_TEST(test_locked_forever)
 	set_access(MCP2210_ACCESS_LOCKED);
 	for (int cycle = 0; cycle < 2; cycle++) {
 		emu_power_cycle(emu);
-		ck_assert_uint_eq(send_password(PASSWORD), MCP2210_STATUS_BLOCKED);
+		/* figure 3-11: a permanently locked chip answers 0x70 with 0xFC (table 3-29) */
+		ck_assert_uint_eq(send_password(PASSWORD), 0xFC);
 		expect_all_writes(MCP2210_STATUS_BLOCKED);
 		ck_assert_uint_eq(try_set_access(MCP2210_ACCESS_NONE), MCP2210_STATUS_BLOCKED);
 		get_nvram_raw(MCP2210_NVRAM_CHIP, resp);
@@ -902,6 +940,8 @@ static Suite *suite_access(void)
 	tcase_add_test(tc, test_password_reads_still_work);
 	tcase_add_test(tc, test_password_never_returned);
 	tcase_add_test(tc, test_password_wrong_attempts);
+	tcase_add_test(tc, test_password_sequence_raw);
+	tcase_add_test(tc, test_password_right_after_wrong_raw);
 	tcase_add_test(tc, test_password_power_cycle_unblocks);
 	tcase_add_test(tc, test_password_unprotected_raw);
 	tcase_add_test(tc, test_password_removed);

@@ -192,8 +192,12 @@ static void get_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_repor
 	}
 }
 
-/* 0x70. Wrong passwords count up to 5: the first four answer 0xFD, the fifth 0xFC (access
- * rejected), and from then on every attempt answers 0xFB until power-up. */
+/* 0x70, in the order of the datasheet's logic flow (DS22288A p. 33, figure 3-11, responses 1..5
+ * in tables 3-28..3-32): not protected -> 0x00; permanently locked -> 0xFC ("access
+ * rejected"); already 5 wrong attempts -> 0xFB, until power-up, whatever the password; the
+ * right password -> 0x00; otherwise the count goes up and the answer is 0xFD. So wrong tries 1
+ * to 5 answer 0xFD and the 6th and later 0xFB. The flow does not say that a right password
+ * resets the count, so it does not. */
 static uint8_t send_password(struct emu *e, const mcp2210_report req)
 {
 	char password[MCP2210_PASSWORD_LEN];
@@ -202,7 +206,7 @@ static uint8_t send_password(struct emu *e, const mcp2210_report req)
 		return MCP2210_STATUS_UNKNOWN_COMMAND;
 	switch (e->nvram.chip.access) {
 	case MCP2210_ACCESS_LOCKED:
-		return MCP2210_STATUS_BLOCKED;
+		return MCP2210_STATUS_ACCESS_REJECTED;
 	case MCP2210_ACCESS_PASSWORD:
 		break;
 	default:
@@ -215,8 +219,7 @@ static uint8_t send_password(struct emu *e, const mcp2210_report req)
 		return MCP2210_STATUS_OK;
 	}
 	e->password_attempts++;
-	return e->password_attempts >= MCP2210_PASSWORD_ATTEMPTS_MAX ? MCP2210_STATUS_ACCESS_REJECTED
-								      : MCP2210_STATUS_WRONG_PASSWORD;
+	return MCP2210_STATUS_WRONG_PASSWORD;
 }
 
 void emu_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp)
