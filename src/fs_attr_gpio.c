@@ -106,12 +106,12 @@ static int function_show(struct mount *m, const struct fs_node *n, struct text *
 {
 	struct mcp2210_chip_settings cs = { 0 };
 	int ret = mount_run(m, chip_job, &cs);
-	const char *name;
+	char name[SETTINGS_FUNCTION_MAX];
 
 	if (ret < 0)
 		return ret;
-	name = settings_function_name((unsigned)n->arg, cs.pin_function[n->arg]);
-	text_printf(out, "%s\n", name ? name : "gpio");
+	settings_function_format((unsigned)n->arg, cs.pin_function[n->arg], name);
+	text_printf(out, "%s\n", name);
 	return 0;
 }
 

@@ -112,7 +112,7 @@ enum mcp2210_bus_owner {
 
 /* Chip settings: answer of 0x20 and 0x61/0x20, request of 0x21 and 0x60/0x20. */
 struct mcp2210_chip_settings {
-	uint8_t pin_function[MCP2210_PIN_COUNT]; /* enum mcp2210_pin_function */
+	uint8_t pin_function[MCP2210_PIN_COUNT]; /* enum mcp2210_pin_function, or any byte a chip holds */
 	uint16_t gpio_value;                     /* bit n = GPn */
 	uint16_t gpio_direction;                 /* bit n = GPn, 1 = input */
 	bool remote_wakeup;

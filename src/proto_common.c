@@ -47,12 +47,11 @@ static bool access_valid(uint8_t access)
 	       access == MCP2210_ACCESS_LOCKED;
 }
 
+/* Designation bytes are not checked: the datasheet names 0x00..0x02 (DS22288A p. 40), but a
+ * chip holds whatever byte another tool sent it, and a host must be able to read it and write
+ * it back unchanged (issue 11, item 10). */
 int proto_chip_settings_check(const struct mcp2210_chip_settings *cs)
 {
-	for (size_t i = 0; i < MCP2210_PIN_COUNT; i++) {
-		if (cs->pin_function[i] > MCP2210_PIN_DEDICATED)
-			return -EINVAL;
-	}
 	if (cs->gpio_value & ~MCP2210_PIN_MASK || cs->gpio_direction & ~MCP2210_PIN_MASK)
 		return -EINVAL;
 	if (cs->irq_mode > MCP2210_IRQ_HIGH_PULSES)
@@ -94,7 +93,7 @@ int proto_usb_key_check(const struct mcp2210_usb_key *key)
 
 /*
  * Chip settings structure:
- * @4, 9:   GP0..GP8 designation (enum mcp2210_pin_function)
+ * @4, 9:   GP0..GP8 designation (enum mcp2210_pin_function; any byte is carried as is)
  * @13, 2:  default GPIO output values, bit n = GPn
  * @15, 2:  default GPIO directions, bit n = GPn, 1 = input
  * @17, 1:  bit4 remote wake-up, bits3..1 GP6 interrupt mode, bit0 SPI bus NOT released

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "settings_text.h"
@@ -30,15 +31,29 @@ const char *settings_function_name(unsigned pin, uint8_t function)
 	}
 }
 
+void settings_function_format(unsigned pin, uint8_t function, char buf[SETTINGS_FUNCTION_MAX])
+{
+	const char *name = settings_function_name(pin, function);
+
+	if (name)
+		snprintf(buf, SETTINGS_FUNCTION_MAX, "%s", name);
+	else
+		snprintf(buf, SETTINGS_FUNCTION_MAX, "0x%02x", function);
+}
+
 int settings_function_parse(unsigned pin, const char *name)
 {
+	unsigned long byte;
+
 	for (uint8_t f = MCP2210_PIN_GPIO; f <= MCP2210_PIN_DEDICATED; f++) {
 		const char *n = settings_function_name(pin, f);
 
 		if (n && strcmp(n, name) == 0)
 			return f;
 	}
-	return -EINVAL;
+	if (text_uint(name, 0, 0xFF, &byte) < 0)
+		return -EINVAL;
+	return (int)byte;
 }
 
 uint16_t settings_pins_set(uint16_t field, uint16_t pins)
@@ -93,8 +108,10 @@ static void format_key(const struct key *k, const struct settings *s, struct tex
 
 	switch (k->kind) {
 	case K_FUNCTION: {
-		const char *name = settings_function_name(k->pin, *(const uint8_t *)p);
-		text_printf(out, "%s=%s\n", k->name, name ? name : "gpio");
+		char name[SETTINGS_FUNCTION_MAX];
+
+		settings_function_format(k->pin, *(const uint8_t *)p, name);
+		text_printf(out, "%s=%s\n", k->name, name);
 		break;
 	}
 	case K_MASK:

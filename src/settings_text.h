@@ -24,8 +24,15 @@ int settings_parse(char *text, struct settings *s);
 bool settings_equal(const struct settings *a, const struct settings *b);
 
 /* Pin function names: "gpio", "cs", or the pin's dedicated function; NULL where the pin has
- * no such role (cs on GP8, dedicated on GP0/GP1). */
+ * no such role (cs on GP8, dedicated on GP0/GP1, any byte above 0x02). */
 const char *settings_function_name(unsigned pin, uint8_t function);
+/* The text of a designation byte: its name, or "0xNN" for a byte the pin has no name for (a
+ * chip holds whatever another tool sent it; issue 11, item 10), so that it reads back as
+ * itself and survives being written back. */
+#define SETTINGS_FUNCTION_MAX 24
+void settings_function_format(unsigned pin, uint8_t function, char buf[SETTINGS_FUNCTION_MAX]);
+/* A name of settings_function_name() for this pin, or a byte 0..255 in decimal or 0x-hex:
+ * the designation byte, or -EINVAL. */
 int settings_function_parse(unsigned pin, const char *name);
 
 extern const char *const settings_irq_mode_names[5];

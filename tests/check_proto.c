@@ -120,7 +120,7 @@ static const struct {
 	int err;
 } status_cases[] = {
 	{ 0x00, 0 },       { 0xF7, -EBUSY },  { 0xF8, -EAGAIN }, { 0xF9, -EIO },
-	{ 0xFA, -EIO },    { 0xFB, -EACCES }, { 0xFC, -EACCES }, { 0xFD, -EACCES },
+	{ 0xFA, -EIO },    { 0xFB, -EACCES }, { 0xFC, -EPERM }, { 0xFD, -EACCES },
 	{ 0x01, -EPROTO }, { 0x10, -EPROTO }, { 0xF6, -EPROTO }, { 0xFE, -EPROTO },
 	{ 0xFF, -EPROTO },
 };
@@ -1453,10 +1453,9 @@ START_TEST(test_reject_chip_settings_fields)
 	mcp2210_report r;
 
 	answer(r, 0x20, 0x00);
-	r[12] = 0x03; /* GP8 designation 0..2 */
-	ck_assert_int_eq(proto_decode_get_chip_settings(r, &cs), -EPROTO);
-	r[12] = 0x02;
+	r[12] = 0x03; /* a designation byte the datasheet does not name is carried as is (issue 11) */
 	ck_assert_int_eq(proto_decode_get_chip_settings(r, &cs), 0);
+	ck_assert_uint_eq(cs.pin_function[8], 0x03);
 	r[17] = 0x0A; /* interrupt mode 101 */
 	ck_assert_int_eq(proto_decode_get_chip_settings(r, &cs), -EPROTO);
 	r[17] = 0x0E; /* interrupt mode 111 */
@@ -1603,18 +1602,16 @@ END_TEST
 
 START_TEST(test_reject_encode_chip_settings)
 {
-	struct mcp2210_chip_settings bad[7];
+	struct mcp2210_chip_settings bad[5];
 	mcp2210_report req;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		bad[i] = chip_example;
-	bad[0].pin_function[0] = 3;
-	bad[1].pin_function[8] = 0xFF;
-	bad[2].irq_mode = 5;
-	bad[3].access = 0x20;
-	bad[4].access = 0xC0;
-	bad[5].gpio_value = 0x200;
-	bad[6].gpio_direction = 0xFFFF;
+	bad[0].irq_mode = 5;
+	bad[1].access = 0x20;
+	bad[2].access = 0xC0;
+	bad[3].gpio_value = 0x200;
+	bad[4].gpio_direction = 0xFFFF;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		ck_assert_int_eq(proto_chip_settings_check(&bad[i]), -EINVAL);
 		ck_assert_int_eq(proto_encode_set_chip_settings(req, &bad[i]), -EINVAL);
@@ -1716,8 +1713,8 @@ START_TEST(test_reject_parse)
 	/* settings out of range */
 	memset(r, 0, sizeof(r));
 	r[0] = 0x21;
-	r[4] = 3;
-	ck_assert_int_eq(proto_parse_set_chip_settings(r, &cs), -EINVAL);
+	r[4] = 3; /* any designation byte is taken (issue 11, item 10) */
+	ck_assert_int_eq(proto_parse_set_chip_settings(r, &cs), 0);
 	r[4] = 0;
 	r[17] = 0x0C; /* interrupt mode 110 */
 	ck_assert_int_eq(proto_parse_set_chip_settings(r, &cs), -EINVAL);

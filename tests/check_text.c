@@ -96,12 +96,40 @@ START_TEST(test_settings_keep_cs_bits_9_to_15)
 }
 END_TEST
 
+/* Issue 11 item 10: GP8 designation 01 (set by another tool; GP8 has no chip select) reads
+ * "gp8_function=0x01" and parses back to 01, and so does every byte 0..255 on every pin. */
+START_TEST(test_settings_designation_round_trip)
+{
+	struct settings s = sample();
+	struct text t;
+
+	s.chip.pin_function[8] = 0x01;
+	text_init(&t);
+	settings_format(&s, &t);
+	ck_assert_ptr_nonnull(strstr(t.buf, "gp8_function=0x01\n"));
+	for (unsigned pin = 0; pin < MCP2210_PIN_COUNT; pin++) {
+		for (unsigned byte = 0; byte <= 0xFF; byte++) {
+			struct settings back = sample();
+
+			s = sample();
+			s.chip.pin_function[pin] = (uint8_t)byte;
+			back.chip.pin_function[pin] = (uint8_t)(byte + 1);
+			text_init(&t);
+			settings_format(&s, &t);
+			ck_assert_int_eq(settings_parse(t.buf, &back), 0);
+			ck_assert_uint_eq(back.chip.pin_function[pin], byte);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_settings_rejects)
 {
 	static const char *const bad[] = {
 		"bogus=1", "spi_mode=4", "spi_mode=1\nspi_mode=2", "gp0_function=interrupt", "gp8_function=cs",
 		"spi_bitrate=1499", "gpio_value=0x200", "interrupt_mode=sometimes", "spi_delay_cs_to_data_us=6553501",
-		"remote_wakeup", "remote_wakeup=2",
+		"remote_wakeup", "remote_wakeup=2", "gp0_function=256", "gp8_function=0x100", "gp1_function=-1",
+		"gp2_function=0x", "gp3_function=CS",
 	};
 	struct settings s = sample();
 	char buf[128];
@@ -136,6 +164,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, test_uint_is_strict);
 	tcase_add_test(tc, test_settings_round_trip);
 	tcase_add_test(tc, test_settings_keep_cs_bits_9_to_15);
+	tcase_add_test(tc, test_settings_designation_round_trip);
 	tcase_add_test(tc, test_settings_rejects);
 	tcase_add_test(tc, test_delay_rounds_up);
 	suite_add_tcase(s, tc);
