@@ -114,7 +114,8 @@ static double bound_s(long long faults, long long spi_bytes, long long exchanges
 /* ---- the device's configuration, also its power-up settings --------------------------------- */
 
 /* GP1 is CS1 (the loopback), GP0 and GP2..GP5 are outputs each owned by one client, GP6 counts
- * falling edges, GP7 and GP8 are inputs. Written to settings and nvram/settings at the start,
+ * falling edges, GP7 is an input, GP8 the bus release request through which the injected
+ * external master takes the bus (src/emu/emu_bus.c). Written to settings and nvram/settings at the start,
  * so a power cycle or a replug brings back exactly this. */
 static const char config_text[] = "gp0_function=gpio\n"
 				  "gp1_function=cs\n"
@@ -124,7 +125,7 @@ static const char config_text[] = "gp0_function=gpio\n"
 				  "gp5_function=gpio\n"
 				  "gp6_function=interrupt\n"
 				  "gp7_function=gpio\n"
-				  "gp8_function=gpio\n"
+				  "gp8_function=bus_release_request\n"
 				  "gpio_value=0x000\n"
 				  "gpio_direction=0x1c2\n"
 				  "interrupt_mode=falling\n"

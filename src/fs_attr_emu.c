@@ -110,7 +110,8 @@ const struct fs_node_ops fs_emu_plugged_ops = { .show = plugged_show, .store = p
 static int external_master_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
 	(void)n;
-	text_printf(out, "%d\n", emu_external_master(m->emu) ? 1 : 0);
+	/* the request as written (GP8 held low); status shows whether the bus was handed over */
+	text_printf(out, "%d\n", emu_input_level(m->emu, 8) ? 0 : 1);
 	return 0;
 }
 

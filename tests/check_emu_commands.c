@@ -234,6 +234,7 @@ START_TEST(test_status_owner_external)
 {
 	mcp2210_report resp;
 
+	fx_designate(emu, 8, MCP2210_PIN_DEDICATED);
 	emu_set_external_master(emu, true);
 	RAW(resp, MCP2210_CMD_GET_STATUS);
 	ck_assert_uint_eq(resp[3], 0x02);
@@ -289,6 +290,73 @@ START_TEST(test_cancel_then_new_transaction)
 }
 END_TEST
 
+/* Issue 11 item 12, evaluation kit user's guide DS52057A p. 18: a request on GP8 mid-transaction
+ * lets the transaction finish; then the external master has the bus (0x10 byte 3 = 02, GP7
+ * acknowledges low, 0x42 answers F7) until it lets GP8 go. */
+START_TEST(test_bus_handover_after_transaction)
+{
+	uint8_t tx[4] = { 1, 2, 3, 4 }, rx[4];
+	mcp2210_report resp;
+
+	ck_assert_int_eq(emu_attach(emu, 1, emu_loopback_new()), 0);
+	start_transaction();
+	fx_designate(emu, 7, MCP2210_PIN_DEDICATED);
+	fx_designate(emu, 8, MCP2210_PIN_DEDICATED);
+	ck_assert_uint_eq(emu_pin_levels(emu) & 0x080, 0x080); /* GP7 idles high */
+	emu_set_external_master(emu, true);
+	RAW(resp, 0x10);
+	ck_assert_uint_eq(resp[2], 0x00); /* request pending */
+	ck_assert_uint_eq(resp[3], 0x01); /* the bridge finishes first */
+	finish_transaction();
+	RAW(resp, 0x10);
+	ck_assert_uint_eq(resp[2], 0x00);
+	ck_assert_uint_eq(resp[3], 0x02);
+	ck_assert_uint_eq(emu_pin_levels(emu) & 0x080, 0x000); /* acknowledged on GP7 */
+	ck_assert(emu_external_master(emu));
+	RAW(resp, 0x42, 4, 0, 0, 0x01, 0x02, 0x03, 0x04);
+	fx_expect(resp, 0x42, 0xF7);
+
+	emu_set_external_master(emu, false);
+	RAW(resp, 0x10);
+	ck_assert_uint_eq(resp[2], 0x01);
+	ck_assert_uint_eq(resp[3], 0x00);
+	ck_assert_uint_eq(emu_pin_levels(emu) & 0x080, 0x080);
+	fx_spi_setup(emu, MCP2210_BITRATE_MAX, 0, CS1, sizeof(tx));
+	ck_assert_int_eq(fx_spi_transfer(emu, tx, rx, sizeof(tx), NULL), (long)sizeof(tx));
+	ck_assert_mem_eq(rx, tx, sizeof(tx));
+}
+END_TEST
+
+/* The host may cancel instead of finishing (0x11): the bus goes over at once. */
+START_TEST(test_bus_handover_on_cancel)
+{
+	mcp2210_report resp;
+
+	start_transaction();
+	fx_designate(emu, 8, MCP2210_PIN_DEDICATED);
+	emu_set_external_master(emu, true);
+	ck_assert_uint_eq(bus_owner(), MCP2210_BUS_OWNER_BRIDGE);
+	RAW(resp, 0x11);
+	fx_expect(resp, 0x11, 0x00);
+	ck_assert_uint_eq(bus_owner(), MCP2210_BUS_OWNER_EXTERNAL);
+}
+END_TEST
+
+/* A request on GP8 as a plain GPIO reaches nobody: the bus stays the bridge's. */
+START_TEST(test_bus_request_needs_dedicated_gp8)
+{
+	uint8_t tx[4] = { 0x9F, 0, 0, 0 }, rx[4];
+	mcp2210_report resp;
+
+	emu_set_external_master(emu, true);
+	RAW(resp, 0x10);
+	ck_assert_uint_eq(resp[2], 0x01);
+	ck_assert_uint_eq(resp[3], 0x00);
+	ck_assert(!emu_external_master(emu));
+	ck_assert_int_eq(fx_spi_transfer(emu, tx, rx, sizeof(tx), NULL), (long)sizeof(tx));
+}
+END_TEST
+
 static Suite *suite_status(void)
 {
 	Suite *s = suite_create("status");
@@ -299,6 +367,9 @@ static Suite *suite_status(void)
 	tcase_add_test(tc, test_status_bus_release_request);
 	tcase_add_test(tc, test_status_owner_during_transaction);
 	tcase_add_test(tc, test_status_owner_external);
+	tcase_add_test(tc, test_bus_handover_after_transaction);
+	tcase_add_test(tc, test_bus_handover_on_cancel);
+	tcase_add_test(tc, test_bus_request_needs_dedicated_gp8);
 	tcase_add_test(tc, test_status_bus_hold_until_release);
 	tcase_add_test(tc, test_bus_release_idle_raw);
 	tcase_add_test(tc, test_cancel_then_new_transaction);
@@ -371,7 +442,7 @@ START_TEST(test_chip_settings_rewrite_live_gpio)
 	fx_xchg(emu, req, resp);
 	ck_assert_int_eq(proto_decode_get_gpio_directions(resp, &inputs), 0);
 	ck_assert_uint_eq(inputs & MCP2210_PIN_MASK, 0x1F0);
-	ck_assert_uint_eq(get_levels(), 0x005);
+	ck_assert_uint_eq(get_levels(), 0x105); /* GP8 reads its pull-up */
 }
 END_TEST
 
@@ -393,19 +464,45 @@ START_TEST(test_chip_settings_access_byte_not_live)
 }
 END_TEST
 
-START_TEST(test_chip_settings_malformed)
+/* Issue 11 item 10: the chip keeps whatever designation byte 0x21 sends (the datasheet names
+ * 0x00..0x02 only, p. 40), and 0x20 gives it back: here every byte on every pin, GP8's 0x01
+ * (a chip select it does not have) among them. */
+START_TEST(test_chip_settings_any_designation)
 {
-	struct mcp2210_chip_settings cs = all_inputs();
-	mcp2210_report req, resp;
+	mcp2210_report resp;
 
-	cs.pin_function[0] = MCP2210_PIN_CS;
-	ck_assert_int_eq(proto_encode_set_chip_settings(req, &cs), 0);
-	req[4 + 3] = 0x03; /* GP3: no such designation */
-	fx_xchg(emu, req, resp);
-	fx_expect(resp, 0x21, MCP2210_STATUS_UNKNOWN_COMMAND);
-	get_chip(&cs);
-	ck_assert_uint_eq(cs.pin_function[0], MCP2210_PIN_GPIO);
-	ck_assert_uint_eq(cs.pin_function[3], MCP2210_PIN_GPIO);
+	for (unsigned pin = 0; pin < MCP2210_PIN_COUNT; pin++) {
+		for (unsigned byte = 0; byte <= 0xFF; byte++) {
+			uint8_t req[MCP2210_REPORT_SIZE] = { 0x21 };
+
+			req[4 + pin] = (uint8_t)byte;
+			req[15] = 0xFF; /* all inputs */
+			req[16] = 0x01;
+			fx_raw(emu, resp, req, sizeof(req));
+			fx_expect(resp, 0x21, 0x00);
+			RAW(resp, 0x20);
+			fx_expect(resp, 0x20, 0x00);
+			ck_assert_uint_eq(resp[4 + pin], byte);
+		}
+	}
+}
+END_TEST
+
+/* A pin whose byte names no function at it is not driven by the chip: GP8 "chip select" and
+ * GP3 0x07 read what the outside drives. */
+START_TEST(test_chip_settings_no_function_floats)
+{
+	mcp2210_report resp;
+
+	set_directions(0x100); /* GP0..GP7 outputs, latch 0 */
+	RAW(resp, 0x21, 0, 0, 0, 0, 0, 0, 0x07, 0, 0, 0, 0, 0x01, 0x00, 0x00, 0x00, 0x01);
+	fx_expect(resp, 0x21, 0x00);
+	set_input(3, 1);
+	set_input(8, 0);
+	ck_assert_uint_eq(get_levels() & 0x108, 0x008);
+	set_input(3, 0);
+	set_input(8, 1);
+	ck_assert_uint_eq(get_levels() & 0x108, 0x100);
 }
 END_TEST
 
@@ -419,7 +516,8 @@ static Suite *suite_chip_settings(void)
 	tcase_add_test(tc, test_chip_settings_roundtrip);
 	tcase_add_test(tc, test_chip_settings_rewrite_live_gpio);
 	tcase_add_test(tc, test_chip_settings_access_byte_not_live);
-	tcase_add_test(tc, test_chip_settings_malformed);
+	tcase_add_test(tc, test_chip_settings_any_designation);
+	tcase_add_test(tc, test_chip_settings_no_function_floats);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -435,20 +533,20 @@ START_TEST(test_gpio_set_values_raw)
 	RAW(resp, MCP2210_CMD_SET_GPIO_VALUES, 0, 0, 0, 0xFF, 0x01);
 	fx_expect(resp, 0x30, 0x00);
 	ck_assert_uint_eq(resp[4], 0x2F);        /* outputs high, GP5 driven high from outside */
-	ck_assert_uint_eq(resp[5] & 0x01, 0x00); /* GP8 input, outside level 0 */
+	ck_assert_uint_eq(resp[5] & 0x01, 0x01); /* GP8 input, pulled up (the bus release request) */
 	RAW(resp, MCP2210_CMD_GET_GPIO_VALUES);
 	fx_expect(resp, 0x31, 0x00);
 	ck_assert_uint_eq(resp[4], 0x2F);
-	ck_assert_uint_eq(resp[5] & 0x01, 0x00);
+	ck_assert_uint_eq(resp[5] & 0x01, 0x01);
 }
 END_TEST
 
 START_TEST(test_gpio_latch_applies_when_output)
 {
 	set_input(3, 1);
-	ck_assert_uint_eq(set_values(0x010), 0x008); /* inputs: outside levels only */
+	ck_assert_uint_eq(set_values(0x010), 0x108); /* inputs: outside levels only (GP8 pulled up) */
 	set_directions(MCP2210_PIN_MASK & ~0x018u);  /* GP3, GP4 become outputs */
-	ck_assert_uint_eq(get_levels(), 0x010);      /* GP4 "high", GP3 "low" */
+	ck_assert_uint_eq(get_levels(), 0x110);      /* GP4 "high", GP3 "low" */
 }
 END_TEST
 
@@ -518,6 +616,81 @@ START_TEST(test_gpio_dedicated_levels)
 }
 END_TEST
 
+/* DS22288A p. 49, note 1: 0x30 acts only on pins designated GPIO. With GP0 a chip select and
+ * GP3 dedicated, 30 .. ff 01 leaves their latch bits at 0: the 0x20 answer's byte 13 (the
+ * GPIO values) reads f6, not ff. */
+START_TEST(test_gpio_set_values_gpio_pins_only_raw)
+{
+	mcp2210_report resp;
+
+	RAW(resp, 0x21, 0, 0, 0, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01);
+	fx_expect(resp, 0x21, 0x00);
+	RAW(resp, 0x30, 0, 0, 0, 0xFF, 0x01);
+	fx_expect(resp, 0x30, 0x00);
+	RAW(resp, 0x20);
+	fx_expect(resp, 0x20, 0x00);
+	ck_assert_uint_eq(resp[13], 0xF6);
+	ck_assert_uint_eq(resp[14] & 0x01, 0x01);
+}
+END_TEST
+
+/* 0x31 reads a chip select's level too (the note of p. 48 cannot restrict a read): CS1 idle
+ * high, asserted low during a transaction, high again after. */
+START_TEST(test_gpio_read_cs_level)
+{
+	fx_use_cs(emu, CS1);
+	fx_spi_setup(emu, MCP2210_BITRATE_MAX, 0, CS1, TXN_LEN);
+	ck_assert_uint_eq(get_levels() & CS1, CS1);
+	spi_chunk(MCP2210_SPI_CHUNK_MAX);
+	ck_assert_uint_eq(get_levels() & CS1, 0);
+	finish_transaction();
+	ck_assert_uint_eq(get_levels() & CS1, CS1);
+}
+END_TEST
+
+/* Issue 11 item 11: no chip select in the transaction (idle = active masks), GP2 a GPIO output
+ * driven low, one byte a5, GP2 high: the 74HC595 on GP2 latches a5 on that rising edge. */
+START_TEST(test_gpio_output_as_chip_select_shiftreg)
+{
+	const struct mcp2210_spi_settings ss = {
+		.bitrate = MCP2210_BITRATE_MAX, .cs_idle = 0x1FF, .cs_active = 0x1FF, .bytes_per_transaction = 1,
+	};
+	uint8_t tx[1] = { 0xA5 }, rx[1];
+	struct emu_periph *sr = emu_shiftreg_new(1);
+
+	ck_assert_ptr_nonnull(sr);
+	ck_assert_int_eq(emu_attach(emu, 2, sr), 0);
+	set_spi(&ss);
+	set_values(0x000);
+	set_directions(MCP2210_PIN_MASK & ~0x004u); /* GP2 an output, low */
+	ck_assert_int_eq(fx_spi_transfer(emu, tx, rx, sizeof(tx), NULL), 1);
+	ck_assert_uint_eq(emu_shiftreg_outputs(sr), 0x00); /* not latched while GP2 is low */
+	set_values(0x004);
+	ck_assert_uint_eq(emu_shiftreg_outputs(sr), 0xA5);
+}
+END_TEST
+
+/* The same with a 25-series flash on GP4: 9f 00 00 00 -> ff ef 40 14 (its JEDEC ID). */
+START_TEST(test_gpio_output_as_chip_select_flash)
+{
+	const struct mcp2210_spi_settings ss = {
+		.bitrate = MCP2210_BITRATE_MAX, .cs_idle = 0x1FF, .cs_active = 0x1FF, .bytes_per_transaction = 4,
+	};
+	const uint8_t tx[4] = { 0x9F, 0, 0, 0 }, want[4] = { 0xFF, 0xEF, 0x40, 0x14 };
+	uint8_t rx[4];
+
+	ck_assert_int_eq(emu_attach(emu, 4, emu_flash_new()), 0);
+	set_spi(&ss);
+	ck_assert_int_eq(fx_spi_transfer(emu, tx, rx, sizeof(rx), NULL), 4);
+	ck_assert_uint_eq(rx[1], 0xFF); /* GP4 an input, pulled up: the flash is not selected */
+	set_values(0x000);
+	set_directions(MCP2210_PIN_MASK & ~0x010u);
+	ck_assert_int_eq(fx_spi_transfer(emu, tx, rx, sizeof(rx), NULL), 4);
+	ck_assert_mem_eq(rx, want, sizeof(want));
+	set_values(0x010);
+}
+END_TEST
+
 static Suite *suite_gpio(void)
 {
 	Suite *s = suite_create("gpio");
@@ -530,6 +703,10 @@ static Suite *suite_gpio(void)
 	tcase_add_test(tc, test_gpio_directions_raw);
 	tcase_add_test(tc, test_gpio_cs_pin_levels);
 	tcase_add_test(tc, test_gpio_dedicated_levels);
+	tcase_add_test(tc, test_gpio_set_values_gpio_pins_only_raw);
+	tcase_add_test(tc, test_gpio_read_cs_level);
+	tcase_add_test(tc, test_gpio_output_as_chip_select_shiftreg);
+	tcase_add_test(tc, test_gpio_output_as_chip_select_flash);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -747,6 +924,7 @@ START_TEST(test_spi_external_master_raw)
 	uint8_t tx[4] = { 0x9F, 0, 0, 0 }, rx[4];
 	mcp2210_report resp;
 
+	fx_designate(emu, 8, MCP2210_PIN_DEDICATED);
 	emu_set_external_master(emu, true);
 	RAW(resp, MCP2210_CMD_SPI_TRANSFER, 4, 0, 0, 0x9F, 0, 0, 0);
 	fx_expect(resp, 0x42, MCP2210_STATUS_BUS_NOT_AVAILABLE);

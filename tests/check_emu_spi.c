@@ -340,6 +340,7 @@ START_TEST(test_external_master_refuses_transfer)
 	uint8_t data[4] = { 0 };
 	mcp2210_report req, resp;
 
+	fx_designate(e, 8, MCP2210_PIN_DEDICATED); /* the bus release request pin */
 	emu_set_external_master(e, true);
 	ck_assert_int_eq(proto_encode_spi_transfer(req, data, 4), 0);
 	fx_xchg(e, req, resp);

@@ -64,6 +64,20 @@ void fx_use_cs(struct emu *e, uint16_t cs_pins)
 	ck_assert_int_eq(proto_decode_set_chip_settings(resp), 0);
 }
 
+void fx_designate(struct emu *e, unsigned pin, uint8_t function)
+{
+	struct mcp2210_chip_settings cs;
+	mcp2210_report req, resp;
+
+	proto_encode_get_chip_settings(req);
+	fx_xchg(e, req, resp);
+	ck_assert_int_eq(proto_decode_get_chip_settings(resp, &cs), 0);
+	cs.pin_function[pin] = function;
+	ck_assert_int_eq(proto_encode_set_chip_settings(req, &cs), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_int_eq(proto_decode_set_chip_settings(resp), 0);
+}
+
 static void set_spi(struct emu *e, const struct mcp2210_spi_settings *ss)
 {
 	struct mcp2210_spi_settings echo;

@@ -28,6 +28,9 @@ void fx_expect(const mcp2210_report resp, uint8_t cmd, uint8_t status);
 
 /* Designate pins (bit n = GPn) as chip selects, everything else GPIO input. */
 void fx_use_cs(struct emu *e, uint16_t cs_pins);
+/* Give one pin another designation (0x20, then 0x21 with everything else as read). GP8 with
+ * MCP2210_PIN_DEDICATED is the bus release request an external master asserts. */
+void fx_designate(struct emu *e, unsigned pin, uint8_t function);
 /* Live SPI settings: bitrate, mode, chip selects active low on cs_pins, N bytes per transaction. */
 void fx_spi_setup(struct emu *e, uint32_t bitrate, uint8_t mode, uint16_t cs_pins, uint16_t n);
 

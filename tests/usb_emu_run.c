@@ -24,6 +24,10 @@
  *   host_died K           drop every client of K as the kernel does when their process dies
  *                         (claims released; a transfer left half done stays in the chip)
  *   input K PIN LEVEL     emu_set_input: drive PIN (0..8) to LEVEL (0/1) from outside
+ *   external_master K 1|0 another SPI master asserts (1) or releases (0) the bus release request
+ *                         on GP8 (emu_set_external_master): with GP8 in its dedicated function
+ *                         it gets the bus once the transaction in progress is over, GP7 (if
+ *                         dedicated) acknowledges low, 0x42 answers 0xF7 until it releases
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
  *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
  * Every command is processed completely (uevent sent) before its reply line, "ok" or
@@ -1242,7 +1246,9 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 	struct usbemu_dev *d;
 
 	if (fields < 2 || k < 1 || k > usbemu.ndevs) {
-		snprintf(reply, size, "error: usage: unplug|replug|power_cycle|host_died|status K, input K PIN LEVEL (K 1..%u)",
+		snprintf(reply, size,
+			 "error: usage: unplug|replug|power_cycle|host_died|status K, input K PIN LEVEL, "
+			 "external_master K 1|0 (K 1..%u)",
 			 usbemu.ndevs);
 		return;
 	}
@@ -1275,6 +1281,12 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 		dev_catch_up(d);
 		if (level > 1 || emu_set_input(d->emu, pin, level) < 0)
 			snprintf(reply, size, "error: bad pin %u or level %u", pin, level);
+	} else if (strcmp(cmd, "external_master") == 0 && fields == 3) {
+		dev_catch_up(d);
+		if (pin > 1)
+			snprintf(reply, size, "error: external_master takes 1 or 0, not %u", pin);
+		else
+			emu_set_external_master(d->emu, pin == 1);
 	} else if (strcmp(cmd, "status") == 0 && fields == 2) {
 		struct emu_counters c;
 
@@ -1458,7 +1470,7 @@ static void usage(FILE *f)
 		"Run COMMAND with N emulated MCP2210s (default 1) attached as USB devices through umockdev.\n"
 		"  --devices N    number of devices, 1..%d; serials EMU0000001, EMU0000002, ...\n"
 		"  --state FILE   keep device 1's NVRAM and EEPROM in FILE, device K's in FILE.K\n"
-		"  --control FIFO read unplug/replug/power_cycle/input/status commands from FIFO,\n"
+		"  --control FIFO read unplug/replug/power_cycle/input/external_master/status commands from FIFO,\n"
 		"                 answer each with one line on FIFO.reply\n"
 		"  --frame-us N   USB frame length in microseconds (0: answer at once; 1000: full speed)\n"
 		"  -v, --verbose  log plugging and control commands; twice: every URB and error\n",

@@ -68,7 +68,9 @@ uint64_t emu_frame_ns(const struct emu *e);
 void emu_advance(struct emu *e, uint64_t ns);
 
 /* Level an external circuit drives on a pin (0/1); what the chip reads when the pin is an
- * input. Edges on GP6 count per the interrupt mode when GP6 has its dedicated function. */
+ * input. Edges on GP6 count per the interrupt mode when GP6 has its dedicated function.
+ * Until driven, a pin reads 0, except GP8 (the bus release request, pulled up) and the
+ * chip-select line of an attached peripheral (pulled up, so an input pin leaves it idle). */
 int emu_set_input(struct emu *e, unsigned pin, bool level);
 /* Levels actually on the pins now, bit n = GPn (outputs, chip selects, dedicated outputs,
  * external levels of inputs). */
@@ -77,13 +79,19 @@ uint16_t emu_pin_levels(struct emu *e);
 /* The level last driven from outside on a pin. */
 bool emu_input_level(struct emu *e, unsigned pin);
 
-/* An external SPI master takes (true) or gives back (false) the bus: 0x42 then answers 0xF7. */
-void emu_set_external_master(struct emu *e, bool owns_bus);
+/* Another SPI master on the bus asks for it (true: drives the bus release request GP8 low,
+ * as emu_set_input(e, 8, 0)) or lets it go (false: GP8 high). It gets the bus only with GP8 in
+ * its dedicated function, once the chip has finished or the host cancelled the transaction in
+ * progress; it keeps it while the request stands, and 0x42 answers 0xF7 meanwhile. GP7, when
+ * dedicated, acknowledges low. See emu_bus.c for the model and its sources. */
+void emu_set_external_master(struct emu *e, bool wants_bus);
+/* Whether the external master holds the bus now. */
 bool emu_external_master(struct emu *e);
 
 /* Attach a peripheral to chip-select line cs (0..7); the emulator owns it from then on, also
- * on error. 0, -EINVAL (bad line) or -EBUSY (line taken). It is selected while its CS pin is
- * low, so the idle/active masks decide polarity as on a real board. */
+ * on error. 0, -EINVAL (bad line) or -EBUSY (line taken). It is selected while GPcs is low,
+ * whatever drives it: the chip select with its idle/active masks (polarity as on a real
+ * board), a GPIO output, a dedicated output, or the outside level of an input. */
 int emu_attach(struct emu *e, unsigned cs, struct emu_periph *p);
 /* Attach from a text spec "TYPE@CS[:TYPE@CS...]" (',' also separates), TYPE one of loopback,
  * flash, shiftreg. 0 or -EINVAL/-EBUSY/-ENOMEM; on error nothing from the spec is attached. */

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The emulated MCP2210's command dispatcher, and the commands about the chip as a whole:
- * status (0x10), cancel (0x11), live chip settings (0x20/0x21) and bus release (0x80).
+ * status (0x10), cancel (0x11) and live chip settings (0x20/0x21).
  */
 #include "emu/emu_internal.h"
 
 static void status_cmd(struct emu *e, uint8_t cmd, mcp2210_report resp)
 {
 	struct mcp2210_chip_status st = {
-		/* GP8 with its dedicated function is the active-low bus release request input. */
-		.bus_release_pending = e->live.pin_function[8] == MCP2210_PIN_DEDICATED && !(e->external & (1u << 8)),
+		.bus_release_pending = emu_bus_request_pending(e),
 		.bus_owner = emu_spi_bus_owner(e),
 		.password_attempts = e->password_attempts,
 		.password_guessed = e->password_guessed,
@@ -43,24 +42,6 @@ static void chip_settings_cmd(struct emu *e, const mcp2210_report req, mcp2210_r
 	e->direction = (cs.gpio_direction & MCP2210_PIN_MASK) | (1u << 8);
 	emu_gpio_cs_update(e, e->now_ns);
 	proto_answer_status(resp, MCP2210_CMD_SET_CHIP_SETTINGS, MCP2210_STATUS_OK);
-}
-
-static void bus_release_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp)
-{
-	uint8_t cmd = proto_cmd(req);
-	bool ack;
-
-	if (proto_parse_request_bus_release(req, &ack) < 0) {
-		proto_answer_status(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
-		return;
-	}
-	if (e->engine.active) {
-		proto_answer_status(resp, cmd, MCP2210_STATUS_BUSY);
-		return;
-	}
-	e->bus_held = false;
-	e->gp7_ack = ack;
-	proto_answer_status(resp, cmd, MCP2210_STATUS_OK);
 }
 
 /* Malformed requests (a field the chip could not have been sent) are answered 0xF9 like an
@@ -104,10 +85,11 @@ void emu_handle_command(struct emu *e, const mcp2210_report req, mcp2210_report 
 		emu_nvram_cmd(e, req, resp);
 		break;
 	case MCP2210_CMD_REQUEST_BUS_RELEASE:
-		bus_release_cmd(e, req, resp);
+		emu_bus_release_cmd(e, req, resp);
 		break;
 	default:
 		proto_answer_status(resp, cmd, MCP2210_STATUS_UNKNOWN_COMMAND);
 		break;
 	}
+	emu_settle(e); /* what the command moved: the bus, pins and peripherals */
 }

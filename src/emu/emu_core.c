@@ -58,6 +58,9 @@ int emu_new(const struct emu_config *cfg, struct emu **out)
 		goto err_free_path;
 	}
 	e->plugged = true;
+	/* The board pulls the bus release request (GP8, active low) up: no request until an
+	 * external master asserts it (emu_bus.c). */
+	e->external = 1u << 8;
 	emu_power_up(e);
 	*out = e;
 	return 0;
@@ -94,16 +97,27 @@ void emu_power_up(struct emu *e)
 	e->spi = e->nvram.spi;
 	emu_spi_settings_take(&e->spi, true);
 	e->gp6_count = 0;
-	e->gp7_ack = false;
+	e->gp7_ack = true; /* the bus release acknowledge idles high (emu_bus.c) */
+	e->external_master = false;
 	e->password_attempts = 0;
 	e->password_guessed = false;
 	e->bus_held = false;
 	emu_usb_flush(e);
 	e->faults.hold_next_in = false;
+	emu_sync(e);
+}
+
+void emu_settle(struct emu *e)
+{
+	emu_bus_sync(e);
 	emu_gpio_cs_update(e, e->now_ns);
 }
 
-void emu_sync(struct emu *e) { emu_spi_sync(e); }
+void emu_sync(struct emu *e)
+{
+	emu_spi_sync(e);
+	emu_settle(e);
+}
 
 uint64_t emu_now(const struct emu *e)
 {
@@ -133,6 +147,7 @@ int emu_set_input(struct emu *e, unsigned pin, bool level)
 	pthread_mutex_lock(&e->lock);
 	emu_sync(e);
 	emu_gpio_input_changed(e, pin, level);
+	emu_sync(e);
 	pthread_mutex_unlock(&e->lock);
 	return 0;
 }
@@ -163,16 +178,16 @@ bool emu_external_master(struct emu *e)
 	bool owns;
 
 	pthread_mutex_lock(&e->lock);
+	emu_sync(e);
 	owns = e->external_master;
 	pthread_mutex_unlock(&e->lock);
 	return owns;
 }
 
-void emu_set_external_master(struct emu *e, bool owns_bus)
+/* The external master's request line is GP8's outside level, active low. */
+void emu_set_external_master(struct emu *e, bool wants_bus)
 {
-	pthread_mutex_lock(&e->lock);
-	e->external_master = owns_bus;
-	pthread_mutex_unlock(&e->lock);
+	emu_set_input(e, 8, !wants_bus);
 }
 
 int emu_attach(struct emu *e, unsigned cs, struct emu_periph *p)
@@ -189,7 +204,10 @@ int emu_attach(struct emu *e, unsigned cs, struct emu_periph *p)
 		emu_periph_free(p);
 	} else {
 		e->periph[cs] = p;
-		/* A line already low selects the part the moment it is wired in. */
+		/* A board pulls a peripheral's chip-select line up, so that a pin left as an input
+		 * does not select it (peripherals follow the line whatever drives it). A line
+		 * driven low selects the part the moment it is wired in. */
+		e->external |= (uint16_t)(1u << cs);
 		emu_gpio_cs_update(e, e->now_ns);
 	}
 	pthread_mutex_unlock(&e->lock);

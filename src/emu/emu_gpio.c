@@ -24,7 +24,7 @@ static bool dedicated_level(const struct emu *e, unsigned pin)
 	case GP_IRQ:
 	case GP_REQ:
 		return bit(e->external, pin);
-	default: /* GP_SSPND, GP_LOW_POWER, and GP0/GP1 which have no known function */
+	default: /* GP_SSPND, GP_LOW_POWER */
 		return false;
 	}
 }
@@ -36,19 +36,53 @@ static bool cs_level(const struct emu *e, unsigned pin)
 	return bit(mask, pin);
 }
 
-static bool pin_level(const struct emu *e, unsigned pin)
+/* What a designation byte (chip settings bytes 4..12) makes of a pin. The datasheet names
+ * 0x00 GPIO, 0x01 chip select, 0x02 dedicated function (DS22288A p. 40, table 3-39); the chip
+ * keeps whatever byte it was sent (see emu_handle_command()). A byte with no function at that
+ * pin is ROLE_NONE: GP8 as a chip select (rev C: "up to 8 chip selects"; a public report says a
+ * GP8 chip select goes high impedance, jeremyherbert/mcp2210-python issue 5), GP0/GP1 as
+ * dedicated (no function known), and every byte above 0x02. Decision, as the datasheet is
+ * silent: such a pin is not driven by the chip (it reads what the outside drives) and is not
+ * a GPIO for 0x30/0x31/0x33. */
+enum pin_role { ROLE_GPIO, ROLE_CS, ROLE_DEDICATED, ROLE_NONE };
+
+static enum pin_role pin_role(const struct emu *e, unsigned pin)
 {
 	switch (e->live.pin_function[pin]) {
+	case MCP2210_PIN_GPIO:
+		return ROLE_GPIO;
 	case MCP2210_PIN_CS:
-		if (pin < EMU_CS_LINES)
-			return cs_level(e, pin);
-		break; /* GP8 cannot be a chip select: it stays an input */
+		return pin < EMU_CS_LINES ? ROLE_CS : ROLE_NONE;
 	case MCP2210_PIN_DEDICATED:
-		return dedicated_level(e, pin);
+		return pin >= GP_SSPND ? ROLE_DEDICATED : ROLE_NONE;
 	default:
-		break;
+		return ROLE_NONE;
 	}
-	return bit(e->direction, pin) ? bit(e->external, pin) : bit(e->latch, pin);
+}
+
+/* Pins designated GPIO, bit n = GPn. */
+static uint16_t gpio_pins(const struct emu *e)
+{
+	uint16_t mask = 0;
+
+	for (unsigned pin = 0; pin < MCP2210_PIN_COUNT; pin++)
+		if (pin_role(e, pin) == ROLE_GPIO)
+			mask |= (uint16_t)(1u << pin);
+	return mask;
+}
+
+static bool pin_level(const struct emu *e, unsigned pin)
+{
+	switch (pin_role(e, pin)) {
+	case ROLE_CS:
+		return cs_level(e, pin);
+	case ROLE_DEDICATED:
+		return dedicated_level(e, pin);
+	case ROLE_GPIO:
+		return bit(e->direction, pin) ? bit(e->external, pin) : bit(e->latch, pin);
+	default:
+		return bit(e->external, pin);
+	}
 }
 
 uint16_t emu_gpio_levels(const struct emu *e)
@@ -60,15 +94,16 @@ uint16_t emu_gpio_levels(const struct emu *e)
 	return levels;
 }
 
-/* Peripherals are selected while their CS pin is low (designated CS, level per the masks);
- * `selected` only ever holds lines with a peripheral. Call after anything that may move a
- * chip-select line or wire a peripheral. */
+/* A peripheral is selected while its line is low, whatever drives it: a chip select, a GPIO
+ * output used as one (a 74HC595 on a GPIO latches on its rising edge), a dedicated output or
+ * the outside world (issue 11, item 11). `selected` only ever holds lines with a peripheral.
+ * emu_sync() calls this after every command and outside change. */
 void emu_gpio_cs_update(struct emu *e, uint64_t at_ns)
 {
 	uint8_t want = 0;
 
 	for (unsigned cs = 0; cs < EMU_CS_LINES; cs++)
-		if (e->periph[cs] && e->live.pin_function[cs] == MCP2210_PIN_CS && !cs_level(e, cs))
+		if (e->periph[cs] && !pin_level(e, cs))
 			want |= (uint8_t)(1u << cs);
 	for (unsigned cs = 0; cs < EMU_CS_LINES; cs++) {
 		struct emu_periph *p = e->periph[cs];
@@ -127,22 +162,34 @@ void emu_gpio_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp)
 
 	switch (cmd) {
 	case MCP2210_CMD_SET_GPIO_VALUES:
-		/* The latch takes every bit; only GPIO outputs show it on the pin. */
+		/* "The GPIO pin value will have an effect only on those GPs previously configured as
+		 * GPIOs" (DS22288A p. 49, table 3-48 note 1): the output latch of a chip select, a
+		 * dedicated pin or a pin without a function keeps its bit (0x20 shows it). The answer
+		 * is the "actual GPIO pin value" (table 3-49): every pin's level. */
 		if (proto_parse_set_gpio_values(req, &v) < 0)
 			break;
-		e->latch = v & MCP2210_PIN_MASK;
+		e->latch = (uint16_t)((e->latch & ~gpio_pins(e)) | (v & gpio_pins(e)));
+		emu_gpio_cs_update(e, e->now_ns);
 		proto_answer_pins(resp, cmd, emu_gpio_levels(e));
 		return;
 	case MCP2210_CMD_GET_GPIO_VALUES:
+		/* Note 1 of p. 48 ("will only have an effect on those GPs previously assigned to a
+		 * GPIO functionality") cannot restrict a read, which changes nothing. Decision: the
+		 * answer is every pin's level, as the port reads it (a chip select at its idle or
+		 * active level); the daemon treats bits of non-GPIO pins as information only. */
 		proto_answer_pins(resp, cmd, emu_gpio_levels(e));
 		return;
 	case MCP2210_CMD_SET_GPIO_DIRECTIONS:
+		/* 0x32 has no such note (p. 47): the register takes every bit, but only GPIO pins
+		 * follow it; the function of the others fixes their direction. GP8 is input only. */
 		if (proto_parse_set_gpio_directions(req, &v) < 0)
 			break;
 		e->direction = (v & MCP2210_PIN_MASK) | (1u << GP_REQ);
+		emu_gpio_cs_update(e, e->now_ns);
 		proto_answer_status(resp, cmd, MCP2210_STATUS_OK);
 		return;
 	case MCP2210_CMD_GET_GPIO_DIRECTIONS:
+		/* p. 46 note 1 as for 0x31: the register as written, meaningful for GPIO pins. */
 		proto_answer_pins(resp, cmd, e->direction);
 		return;
 	case MCP2210_CMD_GET_GP6_COUNT:

@@ -63,12 +63,12 @@ struct emu {
 	uint16_t latch;     /* output latch of every pin */
 	uint16_t direction; /* 1 = input */
 	uint16_t external;  /* levels driven from outside */
-	bool gp7_ack;       /* level 0x80 drives on GP7 */
+	bool gp7_ack;       /* level on GP7 as bus release acknowledge: 0x80 or the hand-over */
 	struct mcp2210_spi_settings spi;
 	uint16_t gp6_count;
 	uint8_t password_attempts;
 	bool password_guessed;
-	bool external_master;
+	bool external_master; /* the bus is granted to another master (emu_bus.c) */
 	bool bus_held; /* the bridge kept the bus after a transfer (spi_bus_hold) */
 
 	struct emu_spi_engine engine;
@@ -98,8 +98,12 @@ void emu_power_up(struct emu *e);
 /* Copy a serial number of at most EMU_SERIAL_MAX characters; -EINVAL if longer (nothing
  * copied). Touches no chip state, so needs no lock. */
 int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value);
-/* Act on everything due by now (a transaction's CS release). */
+/* Act on everything due by now (a transaction's CS release), hand the bus over, and move the
+ * peripherals to the pin levels. */
 void emu_sync(struct emu *e);
+/* The part of emu_sync() that follows a command: the bus hand-over and the peripherals, not
+ * the SPI engine's clock (a command takes no time). */
+void emu_settle(struct emu *e);
 
 /* emu_commands.c: one OUT report in, one answer out. */
 void emu_handle_command(struct emu *e, const mcp2210_report req, mcp2210_report resp);
@@ -120,6 +124,13 @@ uint8_t emu_spi_bus_owner(const struct emu *e);
 uint32_t emu_spi_bitrate(uint32_t requested);
 /* Turn a structure as sent with 0x40 (live) or 0x60/0x10 (NVRAM) into what the chip keeps. */
 void emu_spi_settings_take(struct mcp2210_spi_settings *ss, bool live);
+
+/* emu_bus.c: the SPI bus hand-over (GP8 request, GP7 acknowledge, 0x80). */
+bool emu_bus_request_pending(const struct emu *e);
+/* Grant the bus to a requesting external master once the engine is idle, take it back
+ * when the request ends. */
+void emu_bus_sync(struct emu *e);
+void emu_bus_release_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
 
 /* emu_nvram.c: NVRAM, EEPROM and access control commands. */
 void emu_nvram_factory(struct emu_nvram *nv);
