@@ -117,12 +117,12 @@ static int external_master_show(struct mount *m, const struct fs_node *n, struct
 
 static int external_master_store(struct mount *m, const struct fs_node *n, char *value)
 {
-	bool owns;
+	bool wants;
 
 	(void)n;
-	if (bool_value(value, &owns) < 0)
+	if (bool_value(value, &wants) < 0)
 		return -EINVAL;
-	emu_set_external_master(m->emu, owns);
+	emu_set_external_master(m->emu, wants); /* the hand-over itself is the chip's (emu_bus.c) */
 	return 0;
 }
 
