@@ -37,7 +37,8 @@ static int ref_status_errno(uint8_t status)
 	case 0xF8: return -EAGAIN;
 	case 0xF9: return -EIO;
 	case 0xFA: return -EIO;
-	case 0xFB: case 0xFC: case 0xFD: return -EACCES;
+	case 0xFB: case 0xFD: return -EACCES;
+	case 0xFC: return -EPERM; /* 0x70 only: permanently locked (p. 32) */
 	default: return -EPROTO;
 	}
 }
@@ -51,7 +52,8 @@ static int ref_check(const mcp2210_report r, uint8_t cmd)
 /* Every value an answer decoder may return. */
 static bool decoder_ret_known(int ret)
 {
-	return ret == 0 || ret == -EPROTO || ret == -EBUSY || ret == -EAGAIN || ret == -EIO || ret == -EACCES;
+	return ret == 0 || ret == -EPROTO || ret == -EBUSY || ret == -EAGAIN || ret == -EIO || ret == -EACCES ||
+	       ret == -EPERM;
 }
 
 /* A decoder's result given the echo/status check and whether the payload is well formed. */
@@ -71,20 +73,13 @@ static void check_parsed(int ret, bool ok)
 	FUZZ_CHECK(ret == (ok ? 0 : -EINVAL));
 }
 
-static bool ref_pins_ok(const uint8_t *fn)
-{
-	for (unsigned i = 0; i < MCP2210_PIN_COUNT; i++)
-		if (fn[i] > 2)
-			return false;
-	return true;
-}
-
 static bool ref_access_ok(uint8_t a) { return a == 0x00 || a == 0x40 || a == 0x80; }
 
-/* Chip settings bytes 4..18 as an answer or a 0x60/0x20 request carries them. */
+/* Chip settings bytes 4..18 as an answer or a 0x60/0x20 request carries them. Every
+ * designation byte (4..12) is valid: a chip keeps whatever byte it is sent. */
 static bool ref_chip_bytes_ok(const mcp2210_report r, bool with_access)
 {
-	return ref_pins_ok(&r[4]) && ((r[17] >> 1) & 7) <= 4 && (!with_access || ref_access_ok(r[18]));
+	return ((r[17] >> 1) & 7) <= 4 && (!with_access || ref_access_ok(r[18]));
 }
 
 /* What the encoders send: any 16-bit chip-select fields, a rate a chip may have answered. */
@@ -735,7 +730,7 @@ static void fuzz_encoders(const mcp2210_report r)
 	cs.spi_bus_hold = r[19] & 1;
 	cs.access = r[20];
 	memcpy(cs.password, &r[21], MCP2210_PASSWORD_LEN);
-	valid = ref_pins_ok(cs.pin_function) && !(cs.gpio_value & ~0x1FFu) && !(cs.gpio_direction & ~0x1FFu) &&
+	valid = !(cs.gpio_value & ~0x1FFu) && !(cs.gpio_direction & ~0x1FFu) &&
 		cs.irq_mode <= 4 && ref_access_ok(cs.access);
 	FUZZ_CHECK(proto_chip_settings_check(&cs) == (valid ? 0 : -EINVAL));
 	ret = proto_encode_set_chip_settings(req, &cs);

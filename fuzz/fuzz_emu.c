@@ -35,7 +35,7 @@ struct model {
 	bool desync;         /* the IN queue may hold answers older than the next request's */
 	bool corrupt_queued; /* ... and one of them may be corrupted */
 	bool unplugged;      /* we pulled the cable and have not put it back */
-	bool external_master;
+	bool external_master; /* another master may be asking for the bus (GP8 low) */
 	uint64_t exchanges, frames; /* exchanges that reached the chip, and their frames */
 };
 
@@ -293,6 +293,8 @@ static bool act(struct emu *e, struct model *m, uint8_t ctl, uint8_t arg, const 
 		FUZZ_CHECK(ret == ((arg & 0x0F) < MCP2210_PIN_COUNT ? 0 : -EINVAL));
 		if (!ret)
 			FUZZ_CHECK(emu_input_level(e, arg & 0x0F) == !!(arg & 0x10));
+		if ((arg & 0x0F) == 8) /* GP8 is the bus release request line, active low */
+			m->external_master = !(arg & 0x10);
 		break;
 	case 10: {
 		unsigned kind = arg & 0x0F, count = arg >> 4;
@@ -308,9 +310,12 @@ static bool act(struct emu *e, struct model *m, uint8_t ctl, uint8_t arg, const 
 		m->hold_possible = false;
 		break;
 	case 12:
+		/* it gets the bus only through GP8's dedicated function, after the transaction */
 		m->external_master = arg & 1;
 		emu_set_external_master(e, m->external_master);
-		FUZZ_CHECK(emu_external_master(e) == m->external_master);
+		FUZZ_CHECK(emu_input_level(e, 8) == !m->external_master);
+		if (emu_external_master(e))
+			FUZZ_CHECK(m->external_master);
 		break;
 	case 13:
 		emu_host_vanished(e);

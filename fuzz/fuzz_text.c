@@ -114,17 +114,30 @@ static void fuzz_names(const char *s)
 	int ret;
 
 	for (unsigned pin = 0; pin < MCP2210_PIN_COUNT; pin++) {
+		char back[SETTINGS_FUNCTION_MAX];
+		unsigned long byte;
+		bool named = false;
+
 		want = -EINVAL;
 		for (uint8_t f = 0; f <= 2; f++) {
 			const char *name = settings_function_name(pin, f);
 
-			if (name && strcmp(name, s) == 0 && want < 0)
+			if (name && strcmp(name, s) == 0 && want < 0) {
 				want = f;
+				named = true;
+			}
 		}
+		/* else a raw designation byte, 0..255 */
+		if (want < 0 && ref_uint(s, 0, 0xFF, &byte) == 0)
+			want = (int)byte;
 		ret = settings_function_parse(pin, s);
 		FUZZ_CHECK(ret == want);
-		if (ret >= 0)
+		if (named)
 			FUZZ_CHECK(strcmp(settings_function_name(pin, (uint8_t)ret), s) == 0);
+		if (ret >= 0) { /* what is shown parses back to the same byte */
+			settings_function_format(pin, (uint8_t)ret, back);
+			FUZZ_CHECK(settings_function_parse(pin, back) == ret);
+		}
 	}
 	FUZZ_CHECK(settings_function_parse(MCP2210_PIN_COUNT - 1, "cs") == -EINVAL); /* GP8: no CS */
 
