@@ -11,7 +11,8 @@ static bool bit(uint16_t v, unsigned n) { return (v >> n) & 1u; }
 
 /* Levels of the dedicated-function outputs. The sheet cannot confirm their polarity; we drive
  * them active high: SSPND and low-power low (the emulated host never suspends), USBCFG high
- * (enumerated), the SPI LED high while chip selects are asserted, GP7 as 0x80 last set it. */
+ * (enumerated), the SPI LED high while chip selects are asserted; GP7, the bus release
+ * acknowledge, as 0x80 or the hand-over last set it (emu_bus.c). */
 static bool dedicated_level(const struct emu *e, unsigned pin)
 {
 	switch (pin) {
@@ -38,7 +39,7 @@ static bool cs_level(const struct emu *e, unsigned pin)
 
 /* What a designation byte (chip settings bytes 4..12) makes of a pin. The datasheet names
  * 0x00 GPIO, 0x01 chip select, 0x02 dedicated function (DS22288A p. 40, table 3-39); the chip
- * keeps whatever byte it was sent (see emu_handle_command()). A byte with no function at that
+ * keeps whatever byte 0x21 or 0x60/0x20 sent it (doc/protocol.md, emulator choices). A byte with no function at that
  * pin is ROLE_NONE: GP8 as a chip select (rev C: "up to 8 chip selects"; a public report says a
  * GP8 chip select goes high impedance, jeremyherbert/mcp2210-python issue 5), GP0/GP1 as
  * dedicated (no function known), and every byte above 0x02. Decision, as the datasheet is
