@@ -448,15 +448,22 @@ START_TEST(test_poll_while_clocking)
 }
 END_TEST
 
-/* Item 6, the flowchart's order: an external master is answered 0xF7 first, even in the middle
- * of a transfer; 0x42 with n = 0 and no transfer going on is "data accepted, the transfer
- * will start" (0x20), and with nothing to clock no chip select moves. */
+/* Item 6, the flowchart's order: an external master holding the bus is answered 0xF7 first,
+ * even for n = 0; 0x42 with n = 0 and no transfer going on is "data accepted, the transfer
+ * will start" (0x20), and with nothing to clock no chip select moves. The external master gets
+ * the bus through GP8 only between transactions (item 12, DS52057A p. 18): a request in the
+ * middle of one lets it finish. */
 START_TEST(test_flowchart_order)
 {
 	struct emu *e = loop_emu(0);
 	mcp2210_report resp;
 
 	fx_spi_setup(e, 12000000, 0, 1u << CS_LOOP, 120);
+	fx_designate(e, 8, MCP2210_PIN_DEDICATED); /* the bus release request pin */
+	emu_set_external_master(e, true);
+	FX_RAW(e, resp, 0x42, 0x00);
+	fx_expect(resp, 0x42, 0xF7);
+	emu_set_external_master(e, false);
 	FX_RAW(e, resp, 0x42, 0x00);
 	fx_expect(resp, 0x42, 0x00);
 	ck_assert_uint_eq(resp[2], 0);
@@ -467,12 +474,10 @@ START_TEST(test_flowchart_order)
 	ck_assert_uint_eq(emu_pin_levels(e) >> CS_LOOP & 1, 0);
 	emu_set_external_master(e, true);
 	FX_RAW(e, resp, 0x42, 0x00);
-	fx_expect(resp, 0x42, 0xF7);
-	emu_set_external_master(e, false);
-	FX_RAW(e, resp, 0x42, 0x00);
 	fx_expect(resp, 0x42, 0x00);
 	ck_assert_uint_eq(resp[3], 0x30);
 	ck_assert_uint_eq(resp[2], 60);
+	emu_set_external_master(e, false);
 	emu_free(e);
 }
 END_TEST
