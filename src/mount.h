@@ -69,6 +69,10 @@ struct mount {
 
 	/* gpio/N/edge: which changes of a pin wake poll() on its value (enum mount_edge). */
 	_Atomic unsigned char edge[MCP2210_PIN_COUNT];
+	/* gpio/N/active_low: value reads and writes, and the rising/falling sense of edge, are
+	 * inverted (sysfs GPIO ABI). Host-side only: kept for the mount's life (power cycles and
+	 * replugs included), never written to the chip or a file. */
+	_Atomic bool active_low[MCP2210_PIN_COUNT];
 };
 
 enum mount_edge { MOUNT_EDGE_NONE, MOUNT_EDGE_RISING, MOUNT_EDGE_FALLING, MOUNT_EDGE_BOTH };
