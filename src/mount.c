@@ -117,6 +117,37 @@ void mount_invalidate(struct mount *m)
 	memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
 }
 
+void mount_enumerated(struct mount *m)
+{
+	struct transport_usb_identity id = { 0 };
+	struct mcp2210_usb_string man, prod;
+	struct mcp2210_usb_key key;
+	char serial[32];
+
+	emu_usb_identity(m->emu, &key, &man, &prod, serial);
+	id.vid = key.vid;
+	id.pid = key.pid;
+	if (proto_usb_string_to_utf8(&man, id.manufacturer, sizeof(id.manufacturer)) < 0)
+		id.manufacturer[0] = '\0';
+	if (proto_usb_string_to_utf8(&prod, id.product, sizeof(id.product)) < 0)
+		id.product[0] = '\0';
+	snprintf(id.serial, sizeof(id.serial), "%s", serial);
+	pthread_mutex_lock(&m->identity_lock);
+	m->emu_identity = id;
+	pthread_mutex_unlock(&m->identity_lock);
+}
+
+void mount_identity(struct mount *m, struct transport_usb_identity *id)
+{
+	if (!m->emu) {
+		transport_usb_identity(m->transport, id);
+		return;
+	}
+	pthread_mutex_lock(&m->identity_lock);
+	*id = m->emu_identity;
+	pthread_mutex_unlock(&m->identity_lock);
+}
+
 bool mount_gone(struct mount *m)
 {
 	if (m->emu)
@@ -214,10 +245,13 @@ static int start_emulator(struct mount *m)
 			m->opt.peripherals);
 		goto err_emu;
 	}
+	pthread_mutex_init(&m->identity_lock, NULL);
+	mount_enumerated(m);
 	/* Real time even without frames: a flash erase must still take its 45 ms. */
 	ret = transport_emu_new(m->emu, true, &m->transport);
 	if (ret == 0)
 		return 0;
+	pthread_mutex_destroy(&m->identity_lock);
 err_emu:
 	emu_free(m->emu);
 	m->emu = NULL;
@@ -269,6 +303,8 @@ err_worker:
 err_transport:
 	transport_free(m->transport);
 	m->transport = NULL;
+	if (m->emu)
+		pthread_mutex_destroy(&m->identity_lock);
 	emu_free(m->emu);
 	m->emu = NULL;
 	return ret;
@@ -286,6 +322,10 @@ void mount_stop(struct mount *m)
 	m->worker = NULL;
 	transport_free(m->transport);
 	m->transport = NULL;
+	if (m->emu)
+		pthread_mutex_destroy(&m->identity_lock);
 	emu_free(m->emu);
 	m->emu = NULL;
+	explicit_bzero(m->password, sizeof(m->password)); /* never outlives the mount */
+	m->have_password = false;
 }
