@@ -24,6 +24,8 @@
  *   host_died K           drop every client of K as the kernel does when their process dies
  *                         (claims released; a transfer left half done stays in the chip)
  *   input K PIN LEVEL     emu_set_input: drive PIN (0..8) to LEVEL (0/1) from outside
+ *   stale K N             N (1..4) status requests (0x10) reach the chip and nobody reads the
+ *                         answers: what an earlier host that vanished mid-exchange leaves queued
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
  *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
  * Every command is processed completely (uevent sent) before its reply line, "ok" or
@@ -1242,7 +1244,8 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 	struct usbemu_dev *d;
 
 	if (fields < 2 || k < 1 || k > usbemu.ndevs) {
-		snprintf(reply, size, "error: usage: unplug|replug|power_cycle|host_died|status K, input K PIN LEVEL (K 1..%u)",
+		snprintf(reply, size,
+			 "error: usage: unplug|replug|power_cycle|host_died|status K, input K PIN LEVEL, stale K N (K 1..%u)",
 			 usbemu.ndevs);
 		return;
 	}
@@ -1275,6 +1278,16 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 		dev_catch_up(d);
 		if (level > 1 || emu_set_input(d->emu, pin, level) < 0)
 			snprintf(reply, size, "error: bad pin %u or level %u", pin, level);
+	} else if (strcmp(cmd, "stale") == 0 && fields == 3) {
+		mcp2210_report req;
+		unsigned n = pin; /* the second number */
+
+		dev_catch_up(d);
+		proto_encode_get_status(req);
+		for (unsigned i = 0; i < n && n <= 4; i++)
+			emu_out(d->emu, req);
+		if (n < 1 || n > 4)
+			snprintf(reply, size, "error: stale: N must be 1..4 (the chip's IN queue)");
 	} else if (strcmp(cmd, "status") == 0 && fields == 2) {
 		struct emu_counters c;
 
