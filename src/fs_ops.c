@@ -143,9 +143,9 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	}
 	t = &fs->times[n - fs->tree.nodes];
 	if (to_set & FUSE_SET_ATTR_ATIME)
-		atomic_store(&t->atime, to_set & FUSE_SET_ATTR_ATIME_NOW ? now : from_timespec(&attr->st_atim));
+		atomic_store(&t->atime, (to_set & FUSE_SET_ATTR_ATIME_NOW) ? now : from_timespec(&attr->st_atim));
 	if (to_set & FUSE_SET_ATTR_MTIME)
-		atomic_store(&t->mtime, to_set & FUSE_SET_ATTR_MTIME_NOW ? now : from_timespec(&attr->st_mtim));
+		atomic_store(&t->mtime, (to_set & FUSE_SET_ATTR_MTIME_NOW) ? now : from_timespec(&attr->st_mtim));
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))
 		atomic_store(&t->ctime, now);
 	fill_stat(fs, n, &st);
