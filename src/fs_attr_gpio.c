@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "log.h"
 #include "settings_text.h"
 
 /* ---- value ------------------------------------------------------------------------------- */
@@ -237,11 +238,22 @@ static int irq_mode_show(struct mount *m, const struct fs_node *n, struct text *
 	return ret;
 }
 
+/* The chip counts only with GP6 in its dedicated function (DS22288A p. 53): a counting mode
+ * for a GP6 that is not the interrupt input would silently count nothing, so it is refused
+ * (EPERM, the pin's role), as spi/cs refuses a pin that is not a chip select. */
 static int irq_mode_job(struct mount *m, void *arg)
 {
 	struct mcp2210_chip_settings cs = { 0 };
 	int ret = device_chip_settings(&m->dev, &cs);
 
+	if (ret == 0 && *(uint8_t *)arg != 0 && cs.pin_function[6] != MCP2210_PIN_DEDICATED) {
+		const char *name = settings_function_name(6, cs.pin_function[6]);
+
+		log_warn("interrupt/mode: GP6 is not the interrupt input (its function is %s): write interrupt to "
+			 "gpio/6/function first",
+			 name ? name : "gpio");
+		return -EPERM;
+	}
 	if (ret < 0 || cs.irq_mode == *(uint8_t *)arg)
 		return ret;
 	cs.irq_mode = *(uint8_t *)arg;
