@@ -245,13 +245,11 @@ static int start_emulator(struct mount *m)
 			m->opt.peripherals);
 		goto err_emu;
 	}
-	pthread_mutex_init(&m->identity_lock, NULL);
 	mount_enumerated(m);
 	/* Real time even without frames: a flash erase must still take its 45 ms. */
 	ret = transport_emu_new(m->emu, true, &m->transport);
 	if (ret == 0)
 		return 0;
-	pthread_mutex_destroy(&m->identity_lock);
 err_emu:
 	emu_free(m->emu);
 	m->emu = NULL;
@@ -270,10 +268,12 @@ static int start_usb(struct mount *m)
  * mid-transfer; for USB, the thread that watches for unplug and return. */
 int mount_start(struct mount *m)
 {
-	int ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
+	int ret;
 
+	pthread_mutex_init(&m->identity_lock, NULL);
+	ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
 	if (ret < 0)
-		return ret;
+		goto err_lock;
 	device_init(&m->dev, m->transport, m->opt.timeout_ms);
 	if (m->opt.naive) { /* the benchmark's baseline: what other drivers do */
 		m->transport->in_first = false;
@@ -303,10 +303,10 @@ err_worker:
 err_transport:
 	transport_free(m->transport);
 	m->transport = NULL;
-	if (m->emu)
-		pthread_mutex_destroy(&m->identity_lock);
 	emu_free(m->emu);
 	m->emu = NULL;
+err_lock:
+	pthread_mutex_destroy(&m->identity_lock);
 	return ret;
 }
 
@@ -322,10 +322,9 @@ void mount_stop(struct mount *m)
 	m->worker = NULL;
 	transport_free(m->transport);
 	m->transport = NULL;
-	if (m->emu)
-		pthread_mutex_destroy(&m->identity_lock);
 	emu_free(m->emu);
 	m->emu = NULL;
+	pthread_mutex_destroy(&m->identity_lock);
 	explicit_bzero(m->password, sizeof(m->password)); /* never outlives the mount */
 	m->have_password = false;
 }

@@ -72,7 +72,7 @@ struct mount {
 
 	/* Emulated chip: the USB identity it enumerated with (at start, power cycle, replug),
 	 * which `info` shows as a host sees a real chip's; NVRAM changes wait for the next. */
-	pthread_mutex_t identity_lock; /* protects emu_identity */
+	pthread_mutex_t identity_lock; /* protects emu_identity; from mount_start to mount_stop */
 	struct transport_usb_identity emu_identity;
 
 	/* gpio/N/edge: which changes of a pin wake poll() on its value (enum mount_edge). */
