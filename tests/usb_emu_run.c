@@ -24,8 +24,9 @@
  *   host_died K           drop every client of K as the kernel does when their process dies
  *                         (claims released; a transfer left half done stays in the chip)
  *   input K PIN LEVEL     emu_set_input: drive PIN (0..8) to LEVEL (0/1) from outside
- *   stale K N             N (1..4) status requests (0x10) reach the chip and nobody reads the
- *                         answers: what an earlier host that vanished mid-exchange leaves queued
+ *   stale K N             N (1 or 2) status requests (0x10) are sent to the chip and nobody
+ *                         reads the answers: one waits in its IN buffer, a second OUT in the
+ *                         NAKing endpoint (what a program that left mid-exchange leaves behind)
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
  *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
  * Every command is processed completely (uevent sent) before its reply line, "ok" or
@@ -1284,10 +1285,11 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 
 		dev_catch_up(d);
 		proto_encode_get_status(req);
-		for (unsigned i = 0; i < n && n <= 4; i++)
-			emu_out(d->emu, req);
-		if (n < 1 || n > 4)
-			snprintf(reply, size, "error: stale: N must be 1..4 (the chip's IN queue)");
+		if (n < 1 || n > 2)
+			snprintf(reply, size, "error: stale: N must be 1 or 2 (answer buffer, waiting OUT)");
+		for (unsigned i = 0; i < n && n <= 2; i++)
+			if (emu_out(d->emu, req) < 0)
+				snprintf(reply, size, "error: stale: the chip did not take request %u", i + 1);
 	} else if (strcmp(cmd, "status") == 0 && fields == 2) {
 		struct emu_counters c;
 
