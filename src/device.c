@@ -149,6 +149,21 @@ int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs)
 	return 0;
 }
 
+int device_nvram_access(struct device *d, uint8_t *access)
+{
+	struct mcp2210_chip_settings nv;
+	mcp2210_report req, resp;
+	int ret = proto_encode_get_nvram(req, MCP2210_NVRAM_CHIP);
+
+	if (ret == 0)
+		ret = device_command(d, req, resp);
+	if (ret == 0)
+		ret = proto_decode_get_nvram_chip(resp, &nv);
+	if (ret == 0)
+		*access = nv.access;
+	return device_errno(ret);
+}
+
 int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss)
 {
 	int ret = cached_read(d, &spi_block, &d->spi_valid, &d->spi);

@@ -76,6 +76,11 @@ int device_check(struct device *d);
 int device_recover(struct device *d);
 
 int device_chip_settings(struct device *d, struct mcp2210_chip_settings *cs);
+/* The NVRAM access control byte (MCP2210_ACCESS_*), read from NVRAM (0x61/0x20) every time:
+ * the protection NVRAM writes are checked against ("the one stored in the chip", DS22288A
+ * p. 18), which a write to nvram/access changes at once. Not from the live chip settings
+ * (0x20, cached): those are RAM "copied from NVRAM at power-up or Reset" (p. 11). 0 or -errno. */
+int device_nvram_access(struct device *d, uint8_t *access);
 int device_spi_settings(struct device *d, struct mcp2210_spi_settings *ss);
 /* Apply live chip settings with 0x21 (remember: it rewrites GPIO values and directions). */
 int device_set_chip_settings(struct device *d, const struct mcp2210_chip_settings *cs);

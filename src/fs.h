@@ -8,6 +8,7 @@
 #define MCP2210FS_FS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -30,9 +31,11 @@ struct fs_file {
 	/* poll() on gpio/N/value and interrupt/count (fs_poll.c; under the poll lock) */
 	bool watched;
 	bool event;          /* changed since the last read: poll reports it */
-	bool baseline_valid; /* value seen by the last read */
+	bool baseline_valid; /* value seen by the last read (a pin: its physical level) */
 	unsigned baseline;
 	struct fuse_pollhandle *ph;
+	bool waiting;           /* ph came from a poll that found nothing: sample for it */
+	uint64_t waiting_since; /* CLOCK_MONOTONIC ms of that poll */
 	struct fs_file *watch_next;
 	uint8_t *rx; /* spi/xfer: bytes clocked in by the last write */
 	size_t rx_len, rx_off;
@@ -73,6 +76,7 @@ int fs_tree_lookup(const struct fs_tree *t, unsigned dir, const char *name);
 /* Node operations, by file (fs_attr_*.c). */
 extern const struct fs_node_ops fs_info_ops, fs_status_ops, fs_stats_ops, fs_settings_ops, fs_eeprom_ops;
 extern const struct fs_node_ops fs_gpio_value_ops, fs_gpio_direction_ops, fs_gpio_function_ops, fs_gpio_edge_ops;
+extern const struct fs_node_ops fs_gpio_active_low_ops;
 extern const struct fs_node_ops fs_irq_count_ops, fs_irq_mode_ops;
 extern const struct fs_node_ops fs_spi_xfer_ops, fs_spi_bitrate_ops, fs_spi_mode_ops, fs_spi_cs_ops;
 extern const struct fs_node_ops fs_spi_cs_idle_ops, fs_spi_cs_active_ops;
@@ -87,7 +91,7 @@ struct fuse_lowlevel_ops;
 extern const struct fuse_lowlevel_ops fs_lowlevel_ops;
 
 /* Sampling for poll(): a thread reads the watched values every poll_interval while anyone
- * watches, and wakes pollers whose value changed (fs_poll.c). */
+ * waits in poll(), and wakes pollers whose value changed (fs_poll.c). */
 struct fs_poll {
 	pthread_t thread;
 	pthread_mutex_t lock; /* protects the list and every watched file's poll fields */
@@ -96,10 +100,18 @@ struct fs_poll {
 	bool stop, started;
 };
 
+/* A node's times in ns since the epoch, 0 until set: the mount time. Writes through the
+ * tree set mtime and ctime; touch (utimensat) sets atime and mtime as on sysfs. */
+struct fs_times {
+	_Atomic int64_t atime, mtime, ctime;
+};
+
 /* What fs_ops.c hands to the operations as userdata. */
 struct fs {
 	struct mount *mount;
 	struct fs_tree tree;
+	_Atomic int64_t mount_ns; /* when the kernel connected (FUSE init) */
+	struct fs_times times[FS_MAX_NODES];
 	struct fs_poll poll;
 	/* Files still open when the session ends get no release: freed by fs_close_all(). */
 	pthread_mutex_t open_lock; /* protects the open-file list */

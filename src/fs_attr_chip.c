@@ -3,10 +3,8 @@
  * The chip as a whole: info, status, stats, settings and the user EEPROM.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "emu/emu.h"
 #include "fs.h"
 #include "log.h"
 #include "settings_text.h"
@@ -15,32 +13,14 @@
 
 /* ---- info: identity only, no exchange --------------------------------------------------- */
 
-static void emu_identity(struct mount *m, struct transport_usb_identity *id)
-{
-	struct mcp2210_usb_string man, prod;
-	struct mcp2210_usb_key key;
-	char serial[32];
-
-	emu_usb_identity(m->emu, &key, &man, &prod, serial);
-	id->vid = key.vid;
-	id->pid = key.pid;
-	if (proto_usb_string_to_utf8(&man, id->manufacturer, sizeof(id->manufacturer)) < 0)
-		id->manufacturer[0] = '\0';
-	if (proto_usb_string_to_utf8(&prod, id->product, sizeof(id->product)) < 0)
-		id->product[0] = '\0';
-	snprintf(id->serial, sizeof(id->serial), "%s", serial);
-}
-
-/* From the USB descriptors read at open (or the emulated chip's): works while the device is gone. */
+/* What the device enumerated with (works while it is gone): a change written to nvram/usb
+ * shows here only after the next enumeration, as it does on the bus (see nvram/usb). */
 static int info_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
 	struct transport_usb_identity id = { 0 };
 
 	(void)n;
-	if (m->emu)
-		emu_identity(m, &id);
-	else
-		transport_usb_identity(m->transport, &id);
+	mount_identity(m, &id);
 	text_printf(out, "vendor_id: %04x\nproduct_id: %04x\nmanufacturer: %s\nproduct: %s\nserial: %s\ntransport: %s\n",
 		    id.vid, id.pid, id.manufacturer, id.product, id.serial, m->transport->ops->name);
 	if (!m->emu)
@@ -57,10 +37,10 @@ struct status_out {
 	uint8_t access;
 };
 
+/* access: what NVRAM holds now, which governs writes at once (see device_nvram_access) */
 static int status_job(struct mount *m, void *arg)
 {
 	struct status_out *o = arg;
-	struct mcp2210_chip_settings cs = { 0 };
 	mcp2210_report req, resp;
 	int ret;
 
@@ -68,11 +48,8 @@ static int status_job(struct mount *m, void *arg)
 	ret = device_command(&m->dev, req, resp);
 	if (ret == 0)
 		ret = proto_decode_get_status(resp, &o->st);
-	if (ret == 0)
-		ret = device_chip_settings(&m->dev, &cs);
-	if (ret == 0)
-		o->access = cs.access;
-	return device_errno(ret);
+	ret = device_errno(ret);
+	return ret < 0 ? ret : device_nvram_access(&m->dev, &o->access);
 }
 
 /* What the password means right now, in one word a script can test. */

@@ -50,6 +50,7 @@ static int power_cycle_job(struct mount *m, void *arg)
 	(void)arg;
 	emu_power_cycle(m->emu);
 	mount_invalidate(m);
+	mount_enumerated(m);
 	return 0;
 }
 
@@ -65,10 +66,12 @@ const struct fs_node_ops fs_emu_power_cycle_ops = { .store = power_cycle_store, 
 
 static int plug_job(struct mount *m, void *arg)
 {
-	if (*(bool *)arg)
+	if (*(bool *)arg) {
 		emu_replug(m->emu);
-	else
+		mount_enumerated(m);
+	} else {
 		emu_unplug(m->emu);
+	}
 	mount_invalidate(m);
 	return 0;
 }

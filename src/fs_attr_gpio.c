@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * gpio/N/{value,direction,function,edge} and interrupt/{count,mode}, sysfs style.
+ * gpio/N/{value,direction,function,edge,active_low} and interrupt/{count,mode}, as the sysfs
+ * GPIO ABI has them (Documentation/ABI/obsolete/sysfs-gpio; gpiolib-sysfs.c).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "fs.h"
+#include "log.h"
 #include "settings_text.h"
 
 /* ---- value ------------------------------------------------------------------------------- */
@@ -25,14 +27,13 @@ static int value_show(struct mount *m, const struct fs_node *n, struct text *out
 	int ret = read_levels(m, &levels);
 
 	if (ret == 0)
-		text_printf(out, "%u\n", (unsigned)(levels >> n->arg) & 1u);
+		text_printf(out, "%u\n", ((unsigned)(levels >> n->arg) & 1u) ^ atomic_load(&m->active_low[n->arg]));
 	return ret;
 }
 
 struct pin_write {
 	unsigned pin;
-	bool level, output;
-	bool keep_level; /* plain "out": drive what the latch already holds */
+	bool level, output; /* level: the physical one */
 };
 
 static int value_job(struct mount *m, void *arg)
@@ -49,7 +50,7 @@ static int value_store(struct mount *m, const struct fs_node *n, char *value)
 
 	if (text_uint(value, 0, 1, &v) < 0 || value[1])
 		return -EINVAL;
-	w.level = v;
+	w.level = (v != 0) ^ atomic_load(&m->active_low[n->arg]);
 	return mount_run(m, value_job, &w);
 }
 
@@ -73,17 +74,11 @@ static int direction_job(struct mount *m, void *arg)
 {
 	struct pin_write *w = arg;
 
-	if (w->keep_level) {
-		struct mcp2210_chip_settings cs;
-		int ret = device_chip_settings(&m->dev, &cs);
-
-		if (ret < 0)
-			return ret;
-		w->level = (cs.gpio_value >> w->pin) & 1;
-	}
 	return device_gpio_direction(&m->dev, w->pin, w->output, w->level);
 }
 
+/* As gpiolib-sysfs: "out" is "low", and "high"/"low" are physical levels whatever
+ * active_low says (gpiod_direction_output_raw). */
 static int direction_store(struct mount *m, const struct fs_node *n, char *value)
 {
 	static const char *const names[] = { "in", "out", "low", "high" };
@@ -93,7 +88,6 @@ static int direction_store(struct mount *m, const struct fs_node *n, char *value
 	if (which < 0)
 		return -EINVAL;
 	w.output = which != 0;
-	w.keep_level = which == 1;
 	w.level = which == 3;
 	return mount_run(m, direction_job, &w);
 }
@@ -169,6 +163,26 @@ static int edge_store(struct mount *m, const struct fs_node *n, char *value)
 
 const struct fs_node_ops fs_gpio_edge_ops = { .show = edge_show, .store = edge_store, .size = TEXT_MAX };
 
+/* ---- active_low: host-side polarity of value and edge -------------------------------------- */
+
+static int active_low_show(struct mount *m, const struct fs_node *n, struct text *out)
+{
+	text_printf(out, "%d\n", atomic_load(&m->active_low[n->arg]) ? 1 : 0);
+	return 0;
+}
+
+static int active_low_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	unsigned long v;
+
+	if (text_uint(value, 0, 1, &v) < 0 || value[1])
+		return -EINVAL;
+	atomic_store(&m->active_low[n->arg], v != 0);
+	return 0;
+}
+
+const struct fs_node_ops fs_gpio_active_low_ops = { .show = active_low_show, .store = active_low_store, .size = TEXT_MAX };
+
 /* ---- interrupt/count and interrupt/mode -------------------------------------------------- */
 
 struct count_io {
@@ -224,11 +238,22 @@ static int irq_mode_show(struct mount *m, const struct fs_node *n, struct text *
 	return ret;
 }
 
+/* The chip counts only with GP6 in its dedicated function (DS22288A p. 53): a counting mode
+ * for a GP6 that is not the interrupt input would silently count nothing, so it is refused
+ * (EPERM, the pin's role), as spi/cs refuses a pin that is not a chip select. */
 static int irq_mode_job(struct mount *m, void *arg)
 {
 	struct mcp2210_chip_settings cs = { 0 };
 	int ret = device_chip_settings(&m->dev, &cs);
 
+	if (ret == 0 && *(uint8_t *)arg != 0 && cs.pin_function[6] != MCP2210_PIN_DEDICATED) {
+		const char *name = settings_function_name(6, cs.pin_function[6]);
+
+		log_warn("interrupt/mode: GP6 is not the interrupt input (its function is %s): write interrupt to "
+			 "gpio/6/function first",
+			 name ? name : "gpio");
+		return -EPERM;
+	}
 	if (ret < 0 || cs.irq_mode == *(uint8_t *)arg)
 		return ret;
 	cs.irq_mode = *(uint8_t *)arg;

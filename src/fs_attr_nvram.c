@@ -2,7 +2,8 @@
 /*
  * nvram/: the chip's power-up settings, USB identity and access control. Writes wear the
  * chip's flash, so the tree makes these files writable only with -o nvram=rw; a protected chip
- * is unlocked with the password from -o password_file before each write.
+ * is unlocked before each write with the password from -o password_file, or the one the chip
+ * accepted through nvram/unlock (kept in memory for the mount, never shown or stored).
  */
 #include <errno.h>
 #include <string.h>
@@ -104,8 +105,12 @@ static int write_chip_block(struct mount *m, struct mcp2210_chip_settings *cs)
 	int ret;
 
 	if (cs->access == MCP2210_ACCESS_PASSWORD) {
-		if (!m->have_password)
+		/* 0x60/0x20 carries the password to keep: without it the chip's would be lost */
+		if (!m->have_password) {
+			log_err("nvram: the chip's power-up settings are password-protected: write the password to "
+				"nvram/unlock first (or mount with -o password_file=)");
 			return -EACCES;
+		}
 		memcpy(cs->password, m->password, MCP2210_PASSWORD_LEN);
 	}
 	ret = proto_encode_set_nvram_chip(req, cs);
@@ -357,7 +362,13 @@ static int access_show(struct mount *m, const struct fs_node *n, struct text *ou
 static int access_job(struct mount *m, void *arg)
 {
 	struct settings cur = { 0 };
-	int ret = nvram_settings_get(m, &cur);
+	int ret;
+
+	if (*(uint8_t *)arg == MCP2210_ACCESS_PASSWORD && !m->have_password) {
+		log_err("nvram/access: password protection needs the password: mount with -o password_file=");
+		return -EPERM;
+	}
+	ret = nvram_settings_get(m, &cur);
 
 	if (ret == 0)
 		ret = unlock_if_needed(m, &cur.chip);
@@ -376,7 +387,7 @@ static int access_store(struct mount *m, const struct fs_node *n, char *value)
 	(void)n;
 	if (which < 0)
 		return -EINVAL;
-	if ((which == 1 && !m->have_password) || (which == 2 && !m->opt.allow_permanent_lock))
+	if (which == 2 && !m->opt.allow_permanent_lock)
 		return -EPERM;
 	access = access_values[which];
 	return mount_run(m, access_job, &access);
@@ -384,17 +395,41 @@ static int access_store(struct mount *m, const struct fs_node *n, char *value)
 
 const struct fs_node_ops fs_nvram_access_ops = { .show = access_show, .store = access_store, .size = TEXT_MAX };
 
-static int unlock_job(struct mount *m, void *arg) { return send_password(m, "nvram/unlock", arg); }
+/* A password the chip accepted is what later writes of the chip block must carry to keep
+ * it (write_chip_block): remember it for this mount. 0x70 also answers success when the chip
+ * is not protected at all (DS22288A p. 32): then there is nothing to remember. */
+static int unlock_job(struct mount *m, void *arg)
+{
+	uint8_t access;
+	int ret = send_password(m, "nvram/unlock", arg);
+
+	if (ret == 0)
+		ret = device_nvram_access(&m->dev, &access);
+	if (ret < 0)
+		return ret;
+	if (access != MCP2210_ACCESS_PASSWORD) {
+		log_info("nvram/unlock: the chip is not password-protected: nothing to unlock");
+		return 0;
+	}
+	memcpy(m->password, arg, MCP2210_PASSWORD_LEN);
+	m->have_password = true;
+	log_info("nvram/unlock: password accepted; NVRAM writes of this mount will give it");
+	return 0;
+}
 
 static int unlock_store(struct mount *m, const struct fs_node *n, char *value)
 {
 	char password[MCP2210_PASSWORD_LEN];
+	int ret;
 
 	(void)n;
 	if (strlen(value) != MCP2210_PASSWORD_LEN)
 		return -EINVAL;
 	memcpy(password, value, sizeof(password));
-	return mount_run(m, unlock_job, password);
+	explicit_bzero(value, MCP2210_PASSWORD_LEN);
+	ret = mount_run(m, unlock_job, password);
+	explicit_bzero(password, sizeof(password));
+	return ret;
 }
 
 const struct fs_node_ops fs_nvram_unlock_ops = { .store = unlock_store, .size = TEXT_MAX };

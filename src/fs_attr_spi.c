@@ -198,6 +198,27 @@ struct spi_store {
 	char *value;
 };
 
+/* spi/cs names chip selects: a pin that is not one (its function is gpio or dedicated) would
+ * not move during a transaction, so naming it is refused (EPERM, the pin's role) rather than
+ * accepted and silently ignored, or its function changed behind the user's back. The raw
+ * masks (cs_idle, cs_active, settings) are taken as written. */
+static int cs_pins_check(struct mount *m, uint16_t selected)
+{
+	struct mcp2210_chip_settings cs;
+	int ret = device_chip_settings(&m->dev, &cs);
+
+	for (unsigned pin = 0; ret == 0 && pin < MCP2210_PIN_COUNT; pin++) {
+		const char *name = settings_function_name(pin, cs.pin_function[pin]);
+
+		if (!(selected >> pin & 1) || cs.pin_function[pin] == MCP2210_PIN_CS)
+			continue;
+		log_warn("spi/cs: GP%u is not a chip select (its function is %s): write cs to gpio/%u/function first",
+			 pin, name ? name : "gpio", pin);
+		ret = -EPERM;
+	}
+	return ret;
+}
+
 static int spi_set_job(struct mount *m, void *arg)
 {
 	struct spi_store *st = arg;
@@ -209,6 +230,8 @@ static int spi_set_job(struct mount *m, void *arg)
 	want = cur;
 	if (spi_parse(st->field, st->value, &want) < 0)
 		return -EINVAL;
+	if (st->field == F_CS && (ret = cs_pins_check(m, (want.cs_idle ^ want.cs_active) & MCP2210_PIN_MASK)) < 0)
+		return ret;
 	if (memcmp(&want, &cur, sizeof(cur)) == 0)
 		return 0;
 	return device_set_spi_settings(&m->dev, &want);

@@ -24,6 +24,42 @@ static const struct fs_node *node_of(struct fs *fs, fuse_ino_t ino)
 	return ino >= 1 && ino <= fs->tree.count ? &fs->tree.nodes[ino - 1] : NULL;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct timespec to_timespec(int64_t ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
+}
+
+static int64_t from_timespec(const struct timespec *ts) { return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec; }
+
+static void fill_times(const struct fs *fs, const struct fs_node *n, struct stat *st)
+{
+	const struct fs_times *t = &fs->times[n - fs->tree.nodes];
+	int64_t base = atomic_load(&fs->mount_ns), a = atomic_load(&t->atime), m = atomic_load(&t->mtime),
+		c = atomic_load(&t->ctime);
+
+	st->st_atim = to_timespec(a ? a : base);
+	st->st_mtim = to_timespec(m ? m : base);
+	st->st_ctim = to_timespec(c ? c : base);
+}
+
+/* A successful write through the tree changed what the file holds. */
+static void touch_written(struct fs *fs, const struct fs_node *n)
+{
+	struct fs_times *t = &fs->times[n - fs->tree.nodes];
+	int64_t now = now_ns();
+
+	atomic_store(&t->mtime, now);
+	atomic_store(&t->ctime, now);
+}
+
 static void fill_stat(const struct fs *fs, const struct fs_node *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -40,11 +76,12 @@ static void fill_stat(const struct fs *fs, const struct fs_node *n, struct stat 
 	}
 	st->st_size = n->ops ? n->ops->size : 0;
 	st->st_blksize = 4096;
+	fill_times(fs, n, st);
 }
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	atomic_store(&((struct fs *)userdata)->mount_ns, now_ns());
 	/* A 65535-byte SPI frame must reach us as one write. */
 	if (conn->max_write < 65536)
 		conn->max_write = 65536;
@@ -83,15 +120,17 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_attr(req, &st, 3600);
 }
 
-/* Truncation comes with `echo x > file` (O_TRUNC): nothing to truncate, accept it. Other
- * changes (mode, owner, times) are refused. */
+/* Truncation comes with `echo x > file` (O_TRUNC): nothing to truncate, accept it. Times are
+ * set as sysfs lets its owner set them (touch, utimensat; the kernel checks who may, with
+ * default_permissions) and kept for the mount's life. Mode and owner changes are refused. */
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
 	const struct fs_node *n = node_of(fs, ino);
+	struct fs_times *t;
 	struct stat st;
+	int64_t now = now_ns();
 
-	(void)attr;
 	(void)fi;
 	if (!n) {
 		fuse_reply_err(req, ENOENT);
@@ -102,8 +141,61 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EPERM);
 		return;
 	}
+	t = &fs->times[n - fs->tree.nodes];
+	if (to_set & FUSE_SET_ATTR_ATIME)
+		atomic_store(&t->atime, (to_set & FUSE_SET_ATTR_ATIME_NOW) ? now : from_timespec(&attr->st_atim));
+	if (to_set & FUSE_SET_ATTR_MTIME)
+		atomic_store(&t->mtime, (to_set & FUSE_SET_ATTR_MTIME_NOW) ? now : from_timespec(&attr->st_mtim));
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))
+		atomic_store(&t->ctime, now);
 	fill_stat(fs, n, &st);
 	fuse_reply_attr(req, &st, 3600);
+}
+
+/* The tree is fixed. What sysfs answers its owner (root; the kernel answers everyone else
+ * EACCES from the directory's mode, here as there): creating a file EACCES (the VFS's answer
+ * for a directory without a create operation), every other change of a name EPERM. */
+static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent, (void)name, (void)mode, (void)fi;
+	fuse_reply_err(req, EACCES);
+}
+
+static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)parent, (void)name, (void)mode, (void)rdev;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)parent, (void)name, (void)mode;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_remove(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent, (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link, (void)parent, (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)parent, (void)name, (void)newparent, (void)newname, (void)flags;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino, (void)newparent, (void)newname;
+	fuse_reply_err(req, EPERM);
 }
 
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -315,6 +407,8 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 	mount_set_request(req);
 	pthread_mutex_lock(&f->lock);
 	ret = ops->write ? ops->write(fs->mount, f, data, size, off) : text_write(fs->mount, f, data, size, off);
+	if (ret > 0)
+		touch_written(fs, f->node);
 	pthread_mutex_unlock(&f->lock);
 	mount_set_request(NULL);
 	if (ret < 0)
@@ -343,6 +437,14 @@ const struct fuse_lowlevel_ops fs_lowlevel_ops = {
 	.lookup = fs_lookup,
 	.getattr = fs_getattr,
 	.setattr = fs_setattr,
+	.create = fs_create,
+	.mknod = fs_mknod,
+	.mkdir = fs_mkdir,
+	.unlink = fs_remove,
+	.rmdir = fs_remove,
+	.symlink = fs_symlink,
+	.rename = fs_rename,
+	.link = fs_link,
 	.readdir = fs_readdir,
 	.open = fs_open,
 	.release = fs_release,

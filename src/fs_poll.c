@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * poll() on gpio/N/value (per its edge) and interrupt/count. The chip cannot tell the host
- * that a pin moved, so a thread samples the values every poll_interval, only while someone
- * is watching, and notifies the kernel (fuse_lowlevel_notify_poll) when one changed.
- * Like sysfs: read the file, then poll; an event stays pending until the file is read again.
+ * poll() on gpio/N/value (per its edge and active_low) and interrupt/count. The chip cannot
+ * tell the host that a pin moved, so a thread samples the values every poll_interval, only
+ * while someone waits in poll() for them, and notifies the kernel (fuse_lowlevel_notify_poll)
+ * when one changed. Like sysfs: read the file, then poll; an event stays pending until the
+ * file is read again.
+ *
+ * FUSE says when a poll() starts waiting (a poll handle) but never when it gives up (a
+ * timeout, or a poll() that returned and whose caller went on with the file open). So a
+ * handle that came with an event already pending is not sampled for, and a handle is
+ * "probed" when its file is read and after FS_POLL_PROBE_MS: notified, which makes every
+ * process still waiting on the file poll again (and hand us a new handle), while a poll()
+ * that is over hears nothing and the sampling stops.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,18 +26,48 @@
 
 bool fs_poll_node(const struct fs_node *n) { return n->ops == &fs_gpio_value_ops || n->ops == &fs_irq_count_ops; }
 
+/* How long a waiting poll handle is sampled for before the kernel is asked, by a probe,
+ * whether anyone still waits on it. */
+#define FS_POLL_PROBE_MS 1000u
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool is_pin(const struct fs_file *f) { return f->node->ops == &fs_gpio_value_ops; }
+
+/* Someone waits in poll() on f and nothing is pending yet: f needs samples. */
+static bool wants_samples(const struct fs_file *f) { return f->ph && f->waiting && !f->event; }
+
+/* Notify the kernel on f's handle, which is then spent. */
+static void notify(struct fs_file *f)
+{
+	int ret = fuse_lowlevel_notify_poll(f->ph);
+
+	/* -ENOENT/-EBADF/-ENODEV: the poller or the mount went away, which is normal */
+	if (ret < 0 && ret != -ENOENT && ret != -EBADF && ret != -ENODEV)
+		log_warn("poll notification failed: %s", strerror(-ret));
+	fuse_pollhandle_destroy(f->ph);
+	f->ph = NULL;
+	f->waiting = false;
+}
+
 static void wake(struct fs_file *f)
 {
 	f->event = true;
-	if (f->ph) {
-		int ret = fuse_lowlevel_notify_poll(f->ph);
+	if (f->ph)
+		notify(f);
+}
 
-		/* -ENOENT/-EBADF/-ENODEV: the poller or the mount went away, which is normal */
-		if (ret < 0 && ret != -ENOENT && ret != -EBADF && ret != -ENODEV)
-			log_warn("poll notification failed: %s", strerror(-ret));
-		fuse_pollhandle_destroy(f->ph);
-		f->ph = NULL;
-	}
+/* Whoever still waits on f polls again; a poll() that is over does not. */
+static void probe(struct fs_file *f)
+{
+	if (f->ph)
+		notify(f);
 }
 
 static bool edge_fires(unsigned edge, unsigned old, unsigned now)
@@ -58,15 +96,18 @@ static int count_job(struct mount *m, void *arg)
 	return ret == 0 ? proto_decode_get_gp6_count(resp, arg) : ret;
 }
 
-/* One round: read what the watchers need, compare, wake. */
-static void sample(struct fs *fs)
+/* One round: read what the waiting pollers need (or only what `only` needs: a poll that does
+ * not wait), compare, wake. */
+static void sample(struct fs *fs, const struct fs_file *only)
 {
 	bool want_levels = false, want_count = false, have_levels, have_count;
 	uint16_t levels = 0, count = 0;
 
 	pthread_mutex_lock(&fs->poll.lock);
 	for (struct fs_file *f = fs->poll.watched; f; f = f->watch_next) {
-		if (f->node->ops == &fs_gpio_value_ops)
+		if (only ? f != only : !wants_samples(f))
+			continue;
+		if (is_pin(f))
 			want_levels = true;
 		else
 			want_count = true;
@@ -78,12 +119,11 @@ static void sample(struct fs *fs)
 
 	pthread_mutex_lock(&fs->poll.lock);
 	for (struct fs_file *f = fs->poll.watched; f; f = f->watch_next) {
-		bool is_pin = f->node->ops == &fs_gpio_value_ops;
-		unsigned now;
+		unsigned now, invert;
 
-		if (is_pin ? !have_levels : !have_count)
+		if ((only ? f != only : !wants_samples(f)) || (is_pin(f) ? !have_levels : !have_count))
 			continue;
-		now = is_pin ? (levels >> f->node->arg) & 1u : count;
+		now = is_pin(f) ? (levels >> f->node->arg) & 1u : count;
 		if (!f->baseline_valid) {
 			f->baseline = now;
 			f->baseline_valid = true;
@@ -91,11 +131,28 @@ static void sample(struct fs *fs)
 		}
 		if (f->event || now == f->baseline)
 			continue;
-		if (!is_pin || edge_fires(atomic_load(&fs->mount->edge[f->node->arg]), f->baseline, now))
+		/* edges are those of value as read, i.e. after active_low (sysfs ABI) */
+		invert = is_pin(f) && atomic_load(&fs->mount->active_low[f->node->arg]) ? 1u : 0u;
+		if (!is_pin(f) ||
+		    edge_fires(atomic_load(&fs->mount->edge[f->node->arg]), f->baseline ^ invert, now ^ invert))
 			wake(f);
 		f->baseline = now;
 	}
 	pthread_mutex_unlock(&fs->poll.lock);
+}
+
+/* Under the poll lock: probe handles sampled for long enough; is anyone left to sample for? */
+static bool anyone_waiting(struct fs *fs)
+{
+	uint64_t now = now_ms();
+	bool any = false;
+
+	for (struct fs_file *f = fs->poll.watched; f; f = f->watch_next) {
+		if (wants_samples(f) && now - f->waiting_since >= FS_POLL_PROBE_MS)
+			probe(f);
+		any = any || wants_samples(f);
+	}
+	return any;
 }
 
 static void *poll_main(void *arg)
@@ -107,7 +164,7 @@ static void *poll_main(void *arg)
 	while (!fs->poll.stop) {
 		struct timespec next;
 
-		if (!fs->poll.watched) {
+		if (!anyone_waiting(fs)) {
 			pthread_cond_wait(&fs->poll.cond, &fs->poll.lock);
 			continue;
 		}
@@ -116,7 +173,7 @@ static void *poll_main(void *arg)
 		next.tv_sec += interval / 1000 + next.tv_nsec / 1000000000L;
 		next.tv_nsec %= 1000000000L;
 		pthread_mutex_unlock(&fs->poll.lock);
-		sample(fs);
+		sample(fs, NULL);
 		pthread_mutex_lock(&fs->poll.lock);
 		while (!fs->poll.stop && pthread_cond_timedwait(&fs->poll.cond, &fs->poll.lock, &next) != ETIMEDOUT)
 			;
@@ -158,32 +215,44 @@ void fs_poll_stop(struct fs *fs)
 
 unsigned fs_poll_watch(struct fs *fs, struct fs_file *f, struct fuse_pollhandle *ph)
 {
-	unsigned revents;
+	bool pending;
 
 	pthread_mutex_lock(&fs->poll.lock);
 	if (!f->watched) {
 		f->watched = true;
 		f->watch_next = fs->poll.watched;
 		fs->poll.watched = f;
-		pthread_cond_broadcast(&fs->poll.cond);
 	}
 	if (ph) {
 		if (f->ph)
 			fuse_pollhandle_destroy(f->ph);
 		f->ph = ph;
+		/* with an event pending this poll() returns at once: the handle waits for a probe */
+		f->waiting = !f->event;
+		f->waiting_since = now_ms();
+		if (f->waiting)
+			pthread_cond_broadcast(&fs->poll.cond);
+	}
+	pending = f->event;
+	pthread_mutex_unlock(&fs->poll.lock);
+	if (!ph && !pending) { /* a poll that does not wait (timeout 0): look now */
+		sample(fs, f);
+		pthread_mutex_lock(&fs->poll.lock);
+		pending = f->event;
+		pthread_mutex_unlock(&fs->poll.lock);
 	}
 	/* sysfs reports a change as POLLPRI|POLLERR; POLLIN too so plain poll(POLLIN) users wake */
-	revents = f->event ? POLLPRI | POLLERR | POLLIN : 0;
-	pthread_mutex_unlock(&fs->poll.lock);
-	return revents;
+	return pending ? POLLPRI | POLLERR | POLLIN : 0;
 }
 
 void fs_poll_rearm(struct fs *fs, struct fs_file *f, unsigned value)
 {
 	pthread_mutex_lock(&fs->poll.lock);
 	f->event = false;
-	f->baseline = value;
+	/* value is as read; a pin's baseline is its physical level */
+	f->baseline = is_pin(f) && atomic_load(&fs->mount->active_low[f->node->arg]) ? value ^ 1u : value;
 	f->baseline_valid = true;
+	probe(f); /* the reader is not waiting in poll(): whoever still is polls again */
 	pthread_mutex_unlock(&fs->poll.lock);
 }
 

@@ -76,6 +76,7 @@ int fs_tree_build(struct fs_tree *t, const struct mount *m)
 		{ "direction", RW, &fs_gpio_direction_ops },
 		{ "function", RW, &fs_gpio_function_ops },
 		{ "edge", RW, &fs_gpio_edge_ops },
+		{ "active_low", RW, &fs_gpio_active_low_ops },
 	};
 	const struct entry irq[] = {
 		{ "count", RW, &fs_irq_count_ops },

@@ -117,6 +117,37 @@ void mount_invalidate(struct mount *m)
 	memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
 }
 
+void mount_enumerated(struct mount *m)
+{
+	struct transport_usb_identity id = { 0 };
+	struct mcp2210_usb_string man, prod;
+	struct mcp2210_usb_key key;
+	char serial[32];
+
+	emu_usb_identity(m->emu, &key, &man, &prod, serial);
+	id.vid = key.vid;
+	id.pid = key.pid;
+	if (proto_usb_string_to_utf8(&man, id.manufacturer, sizeof(id.manufacturer)) < 0)
+		id.manufacturer[0] = '\0';
+	if (proto_usb_string_to_utf8(&prod, id.product, sizeof(id.product)) < 0)
+		id.product[0] = '\0';
+	snprintf(id.serial, sizeof(id.serial), "%s", serial);
+	pthread_mutex_lock(&m->identity_lock);
+	m->emu_identity = id;
+	pthread_mutex_unlock(&m->identity_lock);
+}
+
+void mount_identity(struct mount *m, struct transport_usb_identity *id)
+{
+	if (!m->emu) {
+		transport_usb_identity(m->transport, id);
+		return;
+	}
+	pthread_mutex_lock(&m->identity_lock);
+	*id = m->emu_identity;
+	pthread_mutex_unlock(&m->identity_lock);
+}
+
 bool mount_gone(struct mount *m)
 {
 	if (m->emu)
@@ -214,6 +245,7 @@ static int start_emulator(struct mount *m)
 			m->opt.peripherals);
 		goto err_emu;
 	}
+	mount_enumerated(m);
 	/* Real time even without frames: a flash erase must still take its 45 ms. */
 	ret = transport_emu_new(m->emu, true, &m->transport);
 	if (ret == 0)
@@ -236,10 +268,12 @@ static int start_usb(struct mount *m)
  * mid-transfer; for USB, the thread that watches for unplug and return. */
 int mount_start(struct mount *m)
 {
-	int ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
+	int ret;
 
+	pthread_mutex_init(&m->identity_lock, NULL);
+	ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
 	if (ret < 0)
-		return ret;
+		goto err_lock;
 	device_init(&m->dev, m->transport, m->opt.timeout_ms);
 	if (m->opt.naive) { /* the benchmark's baseline: what other drivers do */
 		m->transport->in_first = false;
@@ -271,6 +305,8 @@ err_transport:
 	m->transport = NULL;
 	emu_free(m->emu);
 	m->emu = NULL;
+err_lock:
+	pthread_mutex_destroy(&m->identity_lock);
 	return ret;
 }
 
@@ -288,4 +324,7 @@ void mount_stop(struct mount *m)
 	m->transport = NULL;
 	emu_free(m->emu);
 	m->emu = NULL;
+	pthread_mutex_destroy(&m->identity_lock);
+	explicit_bzero(m->password, sizeof(m->password)); /* never outlives the mount */
+	m->have_password = false;
 }

@@ -15,6 +15,7 @@
 
 #include "device.h"
 #include "proto.h"
+#include "transport_usb.h"
 
 struct emu;
 struct worker;
@@ -64,11 +65,22 @@ struct mount {
 	bool eeprom_valid[MCP2210_EEPROM_SIZE];
 	uint8_t eeprom[MCP2210_EEPROM_SIZE];
 
+	/* The NVRAM password: from -o password_file, or the one the chip accepted through
+	 * nvram/unlock. Memory only, wiped by mount_stop(). */
 	char password[MCP2210_PASSWORD_LEN];
 	bool have_password;
 
+	/* Emulated chip: the USB identity it enumerated with (at start, power cycle, replug),
+	 * which `info` shows as a host sees a real chip's; NVRAM changes wait for the next. */
+	pthread_mutex_t identity_lock; /* protects emu_identity; from mount_start to mount_stop */
+	struct transport_usb_identity emu_identity;
+
 	/* gpio/N/edge: which changes of a pin wake poll() on its value (enum mount_edge). */
 	_Atomic unsigned char edge[MCP2210_PIN_COUNT];
+	/* gpio/N/active_low: value reads and writes, and the rising/falling sense of edge, are
+	 * inverted (sysfs GPIO ABI). Host-side only: kept for the mount's life (power cycles and
+	 * replugs included), never written to the chip or a file. */
+	_Atomic bool active_low[MCP2210_PIN_COUNT];
 };
 
 enum mount_edge { MOUNT_EDGE_NONE, MOUNT_EDGE_RISING, MOUNT_EDGE_FALLING, MOUNT_EDGE_BOTH };
@@ -92,6 +104,13 @@ void mount_set_request(void *req);
 
 /* Drop every cached value (power cycle, replug). Worker thread only. */
 void mount_invalidate(struct mount *m);
+
+/* The emulated chip enumerated again (power cycle, replug): take its USB identity now.
+ * Worker thread. */
+void mount_enumerated(struct mount *m);
+/* The USB identity the device enumerated with (descriptors read at open, or the emulated
+ * chip's as of its last enumeration): never the NVRAM values still to come. Any thread. */
+void mount_identity(struct mount *m, struct transport_usb_identity *id);
 
 /* Unplugged: the USB device went away, or the emulated chip was unplugged. Any thread. */
 bool mount_gone(struct mount *m);

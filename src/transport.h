@@ -20,7 +20,8 @@ struct transport_ops {
 	 * -EIO (anything else, logged here with the detail). */
 	int (*exchange)(struct transport *t, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms);
 	/* Throw away IN reports that arrived late (after a timeout or a wrong echo). Returns how
-	 * many, or -errno. */
+	 * many, with those the transport threw away by itself since the last call (opening the
+	 * device), or -errno. */
 	int (*drain)(struct transport *t);
 	/* Optional: is the device still the one we talk to? 0, or -ENODEV once it was unplugged
 	 * (learnt without an exchange, e.g. from hotplug events). */

@@ -41,6 +41,7 @@ struct transport_usb {
 	bool claimed;
 	bool reattach; /* a kernel driver had interface 0 before us: give it back at close */
 	struct usb_xfer in, out;
+	int stale_at_open; /* reports open_device() threw away, not yet counted by usb_drain() */
 
 	bool hotplug; /* hotplug_handle is registered */
 	libusb_hotplug_callback_handle hotplug_handle;
@@ -352,6 +353,7 @@ static int open_device(struct transport_usb *t, libusb_device *dev)
 		goto err_close;
 	if (ret > 0)
 		log_info("drained %d stale report(s) at open", ret);
+	t->stale_at_open += ret;
 	return 0;
 
 err_close:
@@ -589,6 +591,10 @@ static int usb_drain(struct transport *base)
 
 	if (ret == 0)
 		ret = drain_in(t);
+	if (ret >= 0) { /* those thrown away at open count too (the device layer drains after it) */
+		ret += t->stale_at_open;
+		t->stale_at_open = 0;
+	}
 	return ret == -ENODEV ? lost(t) : ret;
 }
 

@@ -73,6 +73,28 @@ START_TEST(test_gpio_one_exchange)
 }
 END_TEST
 
+/* A protection written to NVRAM is what device_nvram_access reports at once, though the live
+ * chip settings read before (and cached) still hold the old access byte. */
+START_TEST(test_nvram_access_now)
+{
+	struct mcp2210_chip_settings cs, nv = { .gpio_direction = 0x1FF, .access = MCP2210_ACCESS_PASSWORD };
+	mcp2210_report req, resp;
+	uint8_t access = 0xFF;
+	struct rig r;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_nvram_access(&r.dev, &access), 0);
+	ck_assert_uint_eq(access, MCP2210_ACCESS_NONE);
+	ck_assert_int_eq(device_chip_settings(&r.dev, &cs), 0);
+	memcpy(nv.password, "secret12", MCP2210_PASSWORD_LEN);
+	ck_assert_int_eq(proto_encode_set_nvram_chip(req, &nv), 0);
+	ck_assert_int_eq(device_command(&r.dev, req, resp), 0);
+	ck_assert_int_eq(device_nvram_access(&r.dev, &access), 0);
+	ck_assert_uint_eq(access, MCP2210_ACCESS_PASSWORD);
+	rig_down(&r);
+}
+END_TEST
+
 /* Writing an input or a chip select is refused like sysfs does, and changes nothing. */
 START_TEST(test_gpio_write_needs_output)
 {
@@ -470,6 +492,7 @@ static Suite *device_suite(void)
 
 	tcase_add_test(tc, test_gpio_one_exchange);
 	tcase_add_test(tc, test_gpio_write_needs_output);
+	tcase_add_test(tc, test_nvram_access_now);
 	tcase_add_test(tc, test_gpio_direction_high);
 	tcase_add_test(tc, test_spi_exchange_count);
 	tcase_add_test(tc, test_spi_slow_clock_paced);

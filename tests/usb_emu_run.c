@@ -28,6 +28,9 @@
  *                         on GP8 (emu_set_external_master): with GP8 in its dedicated function
  *                         it gets the bus once the transaction in progress is over, GP7 (if
  *                         dedicated) acknowledges low, 0x42 answers 0xF7 until it releases
+ *   stale K N             N (1 or 2) status requests (0x10) are sent to the chip and nobody
+ *                         reads the answers: one waits in its IN buffer, a second OUT in the
+ *                         NAKing endpoint (what a program that left mid-exchange leaves behind)
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
  *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
  * Every command is processed completely (uevent sent) before its reply line, "ok" or
@@ -1248,7 +1251,7 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 	if (fields < 2 || k < 1 || k > usbemu.ndevs) {
 		snprintf(reply, size,
 			 "error: usage: unplug|replug|power_cycle|host_died|status K, input K PIN LEVEL, "
-			 "external_master K 1|0 (K 1..%u)",
+			 "external_master K 1|0, stale K N (K 1..%u)",
 			 usbemu.ndevs);
 		return;
 	}
@@ -1287,6 +1290,17 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 			snprintf(reply, size, "error: external_master takes 1 or 0, not %u", pin);
 		else
 			emu_set_external_master(d->emu, pin == 1);
+	} else if (strcmp(cmd, "stale") == 0 && fields == 3) {
+		mcp2210_report req;
+		unsigned n = pin; /* the second number */
+
+		dev_catch_up(d);
+		proto_encode_get_status(req);
+		if (n < 1 || n > 2)
+			snprintf(reply, size, "error: stale: N must be 1 or 2 (answer buffer, waiting OUT)");
+		for (unsigned i = 0; i < n && n <= 2; i++)
+			if (emu_out(d->emu, req) < 0)
+				snprintf(reply, size, "error: stale: the chip did not take request %u", i + 1);
 	} else if (strcmp(cmd, "status") == 0 && fields == 2) {
 		struct emu_counters c;
 
