@@ -43,6 +43,7 @@ struct mount_options {
 	int source_seen; /* positional arguments seen (fstab source, then mount point) */
 	int show_help;
 	int show_version;
+	char *emu_frame_us_arg, *timeout_arg, *poll_interval_arg; /* as given; parsed by text_number */
 };
 
 struct mount {

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <check.h>
+#include <fuse_lowlevel.h>
 
+#include "options.h"
 #include "settings_text.h"
 #include "text.h"
 #include "check_main.h"
@@ -46,6 +48,64 @@ START_TEST(test_uint_is_strict)
 }
 END_TEST
 
+/* One parser for every number (issue 13 item 9): hex with 0x, whole string or nothing. */
+START_TEST(test_number_one_way)
+{
+	unsigned long v;
+
+	ck_assert_int_eq(text_number("0x3e8", 0, 0, 100000, &v), 0);
+	ck_assert_uint_eq(v, 1000);
+	ck_assert_int_eq(text_number("0X3E8", 0, 0, 100000, &v), 0);
+	ck_assert_uint_eq(v, 1000);
+	ck_assert_int_eq(text_number("100abc", 0, 0, 600000, &v), -EINVAL);
+	ck_assert_int_eq(text_number("", 0, 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_number("0x0x5", 0, 0, 9, &v), -EINVAL);
+	ck_assert_int_eq(text_number("0x-5", 0, 0, 9, &v), -EINVAL);
+	/* USB IDs: hexadecimal with or without 0x, as lsusb prints them */
+	ck_assert_int_eq(text_number("04d8", 16, 0, 0xffff, &v), 0);
+	ck_assert_uint_eq(v, 0x04d8);
+	ck_assert_int_eq(text_number("0x04d8", 16, 0, 0xffff, &v), 0);
+	ck_assert_uint_eq(v, 0x04d8);
+	ck_assert_int_eq(text_number("0x0x4", 16, 0, 0xffff, &v), -EINVAL);
+	ck_assert_int_eq(text_number("10000", 16, 0, 0xffff, &v), -EINVAL);
+	/* bus and address: decimal, leading zeros as lsusb prints them, never octal */
+	ck_assert_int_eq(text_number("010", 10, 0, 255, &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_eq(text_number("0x10", 10, 0, 255, &v), -EINVAL);
+}
+END_TEST
+
+/* -o options go through the same parser: 0x3e8 is 1000, a trailing word is refused. */
+static int parse_opts(struct mount_options *opt, const char *o)
+{
+	char *argv[] = { (char *)"mcp2210fs", (char *)"--emulate", (char *)"-o", (char *)o, (char *)"/mnt" };
+	struct fuse_args args = FUSE_ARGS_INIT(5, argv);
+	int ret = options_parse(&args, opt);
+
+	fuse_opt_free_args(&args);
+	return ret;
+}
+
+START_TEST(test_options_numbers)
+{
+	struct mount_options opt;
+
+	ck_assert_int_eq(parse_opts(&opt, "emu_frame_us=0x3e8"), 0);
+	ck_assert_uint_eq(opt.emu_frame_us, 1000);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "timeout=0x1f4,poll_interval=0x0a"), 0);
+	ck_assert_uint_eq(opt.timeout_ms, 500);
+	ck_assert_uint_eq(opt.poll_interval_ms, 10);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "timeout=100abc"), -EINVAL);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "emu_frame_us=-1"), -EINVAL);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "poll_interval= 5"), -EINVAL);
+	options_free(&opt);
+}
+END_TEST
+
 static struct settings sample(void)
 {
 	struct settings s = {
@@ -79,7 +139,7 @@ START_TEST(test_settings_rejects)
 	static const char *const bad[] = {
 		"bogus=1", "spi_mode=4", "spi_mode=1\nspi_mode=2", "gp0_function=interrupt", "gp8_function=cs",
 		"spi_bitrate=1499", "gpio_value=0x200", "interrupt_mode=sometimes", "spi_delay_cs_to_data_us=6553501",
-		"remote_wakeup", "remote_wakeup=2",
+		"remote_wakeup", "remote_wakeup=2", "gpio_direction=0x0ff",
 	};
 	struct settings s = sample();
 	char buf[128];
@@ -112,6 +172,8 @@ static Suite *text_suite(void)
 
 	tcase_add_test(tc, test_value_newline_rules);
 	tcase_add_test(tc, test_uint_is_strict);
+	tcase_add_test(tc, test_number_one_way);
+	tcase_add_test(tc, test_options_numbers);
 	tcase_add_test(tc, test_settings_round_trip);
 	tcase_add_test(tc, test_settings_rejects);
 	tcase_add_test(tc, test_delay_rounds_up);
