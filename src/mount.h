@@ -70,6 +70,9 @@ struct mount {
 
 	/* gpio/N/edge: which changes of a pin wake poll() on its value (enum mount_edge). */
 	_Atomic unsigned char edge[MCP2210_PIN_COUNT];
+
+	/* spi/xfer: received bytes waiting unread in all open files together (fs_attr_spi.c) */
+	_Atomic size_t xfer_held;
 };
 
 enum mount_edge { MOUNT_EDGE_NONE, MOUNT_EDGE_RISING, MOUNT_EDGE_FALLING, MOUNT_EDGE_BOTH };

@@ -51,27 +51,31 @@ END_TEST
 /* One parser for every number (issue 13 item 9): hex with 0x, whole string or nothing. */
 START_TEST(test_number_one_way)
 {
-	unsigned long v;
+	static const struct {
+		const char *s;
+		int base;
+		unsigned long max, want; /* want ~0ul: -EINVAL */
+	} cases[] = {
+		{ "0x3e8", 0, 100000, 1000 }, { "0X3E8", 0, 100000, 1000 }, { "100abc", 0, 600000, ~0ul },
+		{ "", 0, 9, ~0ul },            { "0x0x5", 0, 9, ~0ul },      { "0x-5", 0, 9, ~0ul },
+		/* USB IDs: hexadecimal with or without 0x, as lsusb prints them */
+		{ "04d8", 16, 0xffff, 0x04d8 }, { "0x04d8", 16, 0xffff, 0x04d8 }, { "0x0x4", 16, 0xffff, ~0ul },
+		{ "10000", 16, 0xffff, ~0ul },
+		/* bus and address: decimal, leading zeros as lsusb prints them, never octal */
+		{ "010", 10, 255, 10 },         { "0x10", 10, 255, ~0ul },
+	};
 
-	ck_assert_int_eq(text_number("0x3e8", 0, 0, 100000, &v), 0);
-	ck_assert_uint_eq(v, 1000);
-	ck_assert_int_eq(text_number("0X3E8", 0, 0, 100000, &v), 0);
-	ck_assert_uint_eq(v, 1000);
-	ck_assert_int_eq(text_number("100abc", 0, 0, 600000, &v), -EINVAL);
-	ck_assert_int_eq(text_number("", 0, 0, 9, &v), -EINVAL);
-	ck_assert_int_eq(text_number("0x0x5", 0, 0, 9, &v), -EINVAL);
-	ck_assert_int_eq(text_number("0x-5", 0, 0, 9, &v), -EINVAL);
-	/* USB IDs: hexadecimal with or without 0x, as lsusb prints them */
-	ck_assert_int_eq(text_number("04d8", 16, 0, 0xffff, &v), 0);
-	ck_assert_uint_eq(v, 0x04d8);
-	ck_assert_int_eq(text_number("0x04d8", 16, 0, 0xffff, &v), 0);
-	ck_assert_uint_eq(v, 0x04d8);
-	ck_assert_int_eq(text_number("0x0x4", 16, 0, 0xffff, &v), -EINVAL);
-	ck_assert_int_eq(text_number("10000", 16, 0, 0xffff, &v), -EINVAL);
-	/* bus and address: decimal, leading zeros as lsusb prints them, never octal */
-	ck_assert_int_eq(text_number("010", 10, 0, 255, &v), 0);
-	ck_assert_uint_eq(v, 10);
-	ck_assert_int_eq(text_number("0x10", 10, 0, 255, &v), -EINVAL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long v = 0;
+		int ret = text_number(cases[i].s, cases[i].base, 0, cases[i].max, &v);
+
+		if (cases[i].want == ~0ul) {
+			ck_assert_msg(ret == -EINVAL, "accepted '%s' (base %d)", cases[i].s, cases[i].base);
+		} else {
+			ck_assert_msg(ret == 0, "refused '%s' (base %d)", cases[i].s, cases[i].base);
+			ck_assert_uint_eq(v, cases[i].want);
+		}
+	}
 }
 END_TEST
 
