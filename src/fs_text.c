@@ -34,8 +34,11 @@ ssize_t fs_text_read(struct mount *m, struct fs_file *f, char *buf, size_t size,
 	return (ssize_t)size;
 }
 
+/* Held text may be the NVRAM password (nvram/unlock): wiped, not just freed. */
 static void drop_pending(struct fs_file *f)
 {
+	if (f->pending)
+		explicit_bzero(f->pending, f->pending_len);
 	free(f->pending);
 	f->pending = NULL;
 	f->pending_len = 0;
@@ -45,30 +48,32 @@ static void drop_pending(struct fs_file *f)
 static int apply(struct mount *m, struct fs_file *f, const char *text, size_t len)
 {
 	char value[TEXT_MAX];
+	int ret;
 
 	/* The newline of a line that came in pieces, or one written alone: nothing to apply. */
 	if (len == 1 && text[0] == '\n')
 		return 0;
-	if (text_value(text, len, f->node->ops->multiline, value, sizeof(value)) < 0)
-		return -EINVAL;
-	return f->node->ops->store(m, f->node, value);
+	ret = text_value(text, len, f->node->ops->multiline, value, sizeof(value)) < 0 ? -EINVAL
+											   : f->node->ops->store(m, f->node, value);
+	explicit_bzero(value, sizeof(value));
+	return ret;
 }
 
 /* Append data to the held text: -EINVAL (everything dropped) when it grows longer than any
  * text attribute takes (TEXT_MAX with its newline). */
 static int hold(struct fs_file *f, const char *data, size_t size)
 {
-	char *grown;
-
 	if (f->pending_len + size > TEXT_MAX) {
 		drop_pending(f);
 		return -EINVAL;
 	}
-	grown = realloc(f->pending, f->pending_len + size + 1);
-	if (!grown)
-		return -ENOMEM;
-	memcpy(grown + f->pending_len, data, size);
-	f->pending = grown;
+	/* one allocation of the largest size: realloc would leave copies behind */
+	if (!f->pending) {
+		f->pending = malloc(TEXT_MAX);
+		if (!f->pending)
+			return -ENOMEM;
+	}
+	memcpy(f->pending + f->pending_len, data, size);
 	f->pending_len += size;
 	return 0;
 }
@@ -86,11 +91,12 @@ static ssize_t lines_write(struct fs_file *f, const char *data, size_t size)
 		return ret;
 	if (f->pending_len == 1 && f->pending[0] == '\n')
 		return (ssize_t)size;
-	if (text_value(f->pending, f->pending_len, true, value, sizeof(value)) < 0 || f->node->ops->check(value) < 0) {
+	if (text_value(f->pending, f->pending_len, true, value, sizeof(value)) < 0 || f->node->ops->check(value) < 0)
+		ret = -EINVAL;
+	explicit_bzero(value, sizeof(value));
+	if (ret < 0)
 		drop_pending(f);
-		return -EINVAL;
-	}
-	return (ssize_t)size;
+	return ret < 0 ? ret : (ssize_t)size;
 }
 
 /*
@@ -115,6 +121,7 @@ ssize_t fs_text_write(struct mount *m, struct fs_file *f, const char *data, size
 	memcpy(text, f->pending, len);
 	drop_pending(f);
 	ret = apply(m, f, text, len);
+	explicit_bzero(text, len);
 	return ret < 0 ? ret : (ssize_t)size;
 }
 
@@ -129,6 +136,7 @@ int fs_text_flush(struct mount *m, struct fs_file *f)
 	memcpy(text, f->pending, len);
 	drop_pending(f);
 	ret = apply(m, f, text, len);
+	explicit_bzero(text, len);
 	if (ret < 0)
 		log_warn("%s: the value written without a newline was refused at close: %s", f->node->name,
 			 strerror(-ret));
