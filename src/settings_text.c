@@ -51,8 +51,8 @@ int settings_delay_parse(const char *s, uint16_t *units)
 	return ret;
 }
 
-/* gpio_direction's bit for GP8, which is input only on current silicon (datasheet rev C,
- * DS22288C, features: 8 GPIO and one input-only pin; rev A counted 9 GPIO): always 1. */
+/* gpio_direction's bit for GP8, input only (datasheet rev C, p. 1: "eight general purpose
+ * I/O pins, one input only pin"; rev A counted 9 GPIO; doc/protocol.md, "Pins"): always 1. */
 #define GP8_INPUT (1u << 8)
 
 enum kind { K_FUNCTION, K_MASK, K_DIRS, K_BOOL, K_IRQ, K_BITRATE, K_MODE, K_DELAY };
