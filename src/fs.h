@@ -112,6 +112,11 @@ struct fs {
 };
 
 void fs_close_all(struct fs *fs);
+/* The bytes of the write(2), pwrite(2), writev(2), pwritev(2) or pwritev2(2) thread tid waits
+ * in, read from /proc/TID/syscall and its memory; size (this request's) when that cannot be
+ * known (another system call such as io_uring, no permission to look, tid 0). More than size
+ * means the kernel cut the call into several requests (fs_caller.c). */
+size_t fs_caller_write_total(pid_t tid, size_t size);
 /* spi/xfer: free the received bytes an open file still holds. */
 void fs_spi_xfer_release(struct mount *m, struct fs_file *f);
 

@@ -283,6 +283,18 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_err(req, EACCES);
 		return;
 	}
+	/* A stream's write(2) is one unit (an SPI transaction): if the kernel cut it into several
+	 * requests (a writev(2) of more than 256 pages), refuse the first before anything is sent. */
+	if (ops->stream) {
+		size_t total = fs_caller_write_total(fuse_req_ctx(req)->pid, size);
+
+		if (total > size) {
+			log_warn("%s: the kernel cut a write of %zu bytes into requests of %zu: refused (a writev of "
+				 "fewer pieces, or one buffer, arrives whole)", f->node->name, total, size);
+			fuse_reply_err(req, total > MCP2210_SPI_TRANSACTION_MAX ? EFBIG : EMSGSIZE);
+			return;
+		}
+	}
 	mount_set_request(req);
 	pthread_mutex_lock(&f->lock);
 	ret = ops->write ? ops->write(fs->mount, f, data, size, off) : fs_text_write(fs->mount, f, data, size);
