@@ -32,11 +32,16 @@ static int inputs_parse(char *value, struct input_list *l)
 
 	l->count = 0;
 	for (char *tok = strtok_r(value, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
-		if (l->count == sizeof(l->pins) / sizeof(l->pins[0]) || strlen(tok) != 3 || tok[0] < '0' ||
-		    tok[0] > '8' || tok[1] != '=' || (tok[2] != '0' && tok[2] != '1'))
+		char *eq = strchr(tok, '=');
+		unsigned long pin, level;
+
+		if (l->count == sizeof(l->pins) / sizeof(l->pins[0]) || !eq)
 			return -EINVAL;
-		l->pins[l->count] = (unsigned)(tok[0] - '0');
-		l->levels[l->count++] = (unsigned)(tok[2] - '0');
+		*eq = '\0';
+		if (text_uint(tok, 0, MCP2210_PIN_COUNT - 1, &pin) < 0 || text_uint(eq + 1, 0, 1, &level) < 0)
+			return -EINVAL;
+		l->pins[l->count] = (unsigned)pin;
+		l->levels[l->count++] = (unsigned)level;
 	}
 	return l->count ? 0 : -EINVAL;
 }
