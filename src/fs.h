@@ -117,6 +117,10 @@ void fs_close_all(struct fs *fs);
  * known (another system call such as io_uring, no permission to look, tid 0). More than size
  * means the kernel cut the call into several requests (fs_caller.c). */
 size_t fs_caller_write_total(pid_t tid, size_t size);
+/* The fewest pages a request may carry here: libfuse asks max_pages = max_write / page size
+ * (rounded up), and fs_init keeps max_write at 65536 or more (256 pages by default, the
+ * kernel's limit). The first request of a cut write carries at least one byte per page. */
+#define FS_CUT_MIN 16
 /* spi/xfer: free the received bytes an open file still holds. */
 void fs_spi_xfer_release(struct mount *m, struct fs_file *f);
 

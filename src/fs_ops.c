@@ -284,8 +284,10 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		return;
 	}
 	/* A stream's write(2) is one unit (an SPI transaction): if the kernel cut it into several
-	 * requests (a writev(2) of more than 256 pages), refuse the first before anything is sent. */
-	if (ops->stream) {
+	 * requests (a writev(2) of more than 256 pages), refuse the first before anything is sent.
+	 * A cut's first request holds FS_CUT_MIN pages or more of one byte or more: smaller ones
+	 * are whole. */
+	if (ops->stream && size >= FS_CUT_MIN) {
 		size_t total = fs_caller_write_total(fuse_req_ctx(req)->pid, size);
 
 		if (total > size) {
