@@ -27,7 +27,8 @@ struct fs_file {
 	bool writable, readable;
 	struct text text; /* the value read at offset 0, served to later offsets */
 	bool text_valid;
-	off_t write_end; /* multi-line files: where the next write must start */
+	char *pending; /* text attributes: written text still without its newline (fs_text.c) */
+	size_t pending_len;
 	/* poll() on gpio/N/value and interrupt/count (fs_poll.c; under the poll lock) */
 	bool watched;
 	bool event;          /* changed since the last read: poll reports it */
@@ -48,9 +49,13 @@ struct fs_node_ops {
 	ssize_t (*read)(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off);
 	ssize_t (*write)(struct mount *m, struct fs_file *f, const char *buf, size_t size, off_t off);
 	off_t size;     /* st_size; text attributes report TEXT_MAX */
-	/* store takes "key=value" lines; consecutive writes on one open file are each applied
-	 * as they come (shells' printf writes line by line) */
+	/* read gives bytes that exist once (spi/xfer): only read(2) may take them */
+	bool stream;
+	/* store takes "key=value" lines, all checked before any is applied: the lines of all
+	 * the write(2)s of one open file, checked by check (which changes nothing; it may modify
+	 * value) at each write and applied together by store at close (fs_text.c) */
 	bool multiline;
+	int (*check)(char *value);
 };
 
 struct fs_node {
@@ -119,6 +124,30 @@ struct fs {
 };
 
 void fs_close_all(struct fs *fs);
+/* The bytes of the write(2), pwrite(2), writev(2), pwritev(2) or pwritev2(2) thread tid waits
+ * in, read from /proc/TID/syscall and its memory; size (this request's) when that cannot be
+ * known (another system call such as io_uring, no permission to look, tid 0). More than size
+ * means the kernel cut the call into several requests (fs_caller.c). */
+size_t fs_caller_write_total(pid_t tid, size_t size);
+/* The fewest pages a request may carry here: libfuse asks max_pages = max_write / page size
+ * (rounded up), and fs_init keeps max_write at 65536 or more (256 pages by default, the
+ * kernel's limit). The first request of a cut write carries at least one byte per page. */
+#define FS_CUT_MIN 16
+/* spi/xfer: free the received bytes an open file still holds. */
+void fs_spi_xfer_release(struct mount *m, struct fs_file *f);
+
+/* Text attributes (nodes with show/store), sysfs style: the offset is ignored on write.
+ * One-value files: a write(2) that contains a newline applies the text held so far and its
+ * own as one value and returns the store's error; text without a newline is held until such
+ * a write, or until flush (close(2)), which applies it and returns its error. A lone newline
+ * applies nothing and succeeds. Multi-line files: every write(2) is checked with what the
+ * open file already holds (-EINVAL drops it all), and flush applies the whole text at once.
+ * (fs_text.c; called under the file's lock.) */
+ssize_t fs_text_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off);
+ssize_t fs_text_write(struct mount *m, struct fs_file *f, const char *data, size_t size);
+int fs_text_flush(struct mount *m, struct fs_file *f);
+/* Frees held text (none is left after a flush). */
+void fs_text_release(struct fs_file *f);
 
 struct fuse_pollhandle;
 int fs_poll_start(struct fs *fs);

@@ -162,7 +162,7 @@ static int settings_store(struct mount *m, const struct fs_node *n, char *value)
 	return mount_run(m, settings_set_job, value);
 }
 
-const struct fs_node_ops fs_settings_ops = { .show = settings_show, .store = settings_store, .size = TEXT_MAX, .multiline = true };
+const struct fs_node_ops fs_settings_ops = { .show = settings_show, .store = settings_store, .size = TEXT_MAX, .multiline = true, .check = settings_check };
 
 /* ---- eeprom: 256 bytes, cached byte by byte once read or written ------------------------- */
 
@@ -170,6 +170,7 @@ struct eeprom_io {
 	uint8_t *dst;       /* read into */
 	const uint8_t *src; /* or write from */
 	size_t off, len;
+	size_t done; /* bytes read or written before a failure */
 };
 
 /* One byte from the chip into the cache. */
@@ -229,8 +230,16 @@ static int eeprom_job(struct mount *m, void *arg)
 			return ret;
 		if (io->dst)
 			io->dst[i] = m->eeprom[addr];
+		io->done = i + 1;
 	}
 	return 0;
+}
+
+/* POSIX: a transfer cut short after some bytes returns their count; the next call then meets
+ * the error (the device still gone) and returns it. */
+static ssize_t eeprom_result(int ret, const struct eeprom_io *io)
+{
+	return ret < 0 && io->done == 0 ? ret : (ssize_t)io->done;
 }
 
 static ssize_t eeprom_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off)
@@ -244,7 +253,7 @@ static ssize_t eeprom_read(struct mount *m, struct fs_file *f, char *buf, size_t
 	if (io.len > MCP2210_EEPROM_SIZE - io.off)
 		io.len = MCP2210_EEPROM_SIZE - io.off;
 	ret = mount_run(m, eeprom_job, &io);
-	return ret < 0 ? ret : (ssize_t)io.len;
+	return eeprom_result(ret, &io);
 }
 
 static ssize_t eeprom_write(struct mount *m, struct fs_file *f, const char *buf, size_t size, off_t off)
@@ -258,7 +267,7 @@ static ssize_t eeprom_write(struct mount *m, struct fs_file *f, const char *buf,
 	if (io.len > MCP2210_EEPROM_SIZE - io.off)
 		io.len = MCP2210_EEPROM_SIZE - io.off;
 	ret = mount_run(m, eeprom_job, &io);
-	return ret < 0 ? ret : (ssize_t)io.len;
+	return eeprom_result(ret, &io);
 }
 
 const struct fs_node_ops fs_eeprom_ops = { .read = eeprom_read, .write = eeprom_write, .size = MCP2210_EEPROM_SIZE };

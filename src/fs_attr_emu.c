@@ -20,28 +20,52 @@ static int inputs_show(struct mount *m, const struct fs_node *n, struct text *ou
 	return 0;
 }
 
-/* "6=1", or several pairs separated by blanks or newlines; all checked before any is set. */
-static int inputs_store(struct mount *m, const struct fs_node *n, char *value)
+/* "6=1", or several pairs separated by blanks or newlines, set in order (a pulse is
+ * "6=0 6=1 6=0"); all checked before any is set. */
+struct input_list {
+	unsigned pins[MCP2210_PIN_COUNT * 4], levels[MCP2210_PIN_COUNT * 4], count;
+};
+
+static int inputs_parse(char *value, struct input_list *l)
 {
-	unsigned pins[MCP2210_PIN_COUNT * 4], levels[MCP2210_PIN_COUNT * 4], count = 0;
 	char *save = NULL;
 
-	(void)n;
+	l->count = 0;
 	for (char *tok = strtok_r(value, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
-		if (count == sizeof(pins) / sizeof(pins[0]) || strlen(tok) != 3 || tok[0] < '0' || tok[0] > '8' ||
-		    tok[1] != '=' || (tok[2] != '0' && tok[2] != '1'))
+		char *eq = strchr(tok, '=');
+		unsigned long pin, level;
+
+		if (l->count == sizeof(l->pins) / sizeof(l->pins[0]) || !eq)
 			return -EINVAL;
-		pins[count] = (unsigned)(tok[0] - '0');
-		levels[count++] = (unsigned)(tok[2] - '0');
+		*eq = '\0';
+		if (text_uint(tok, 0, MCP2210_PIN_COUNT - 1, &pin) < 0 || text_uint(eq + 1, 0, 1, &level) < 0)
+			return -EINVAL;
+		l->pins[l->count] = (unsigned)pin;
+		l->levels[l->count++] = (unsigned)level;
 	}
-	if (count == 0)
+	return l->count ? 0 : -EINVAL;
+}
+
+static int inputs_check(char *value)
+{
+	struct input_list l;
+
+	return inputs_parse(value, &l);
+}
+
+static int inputs_store(struct mount *m, const struct fs_node *n, char *value)
+{
+	struct input_list l;
+
+	(void)n;
+	if (inputs_parse(value, &l) < 0)
 		return -EINVAL;
-	for (unsigned i = 0; i < count; i++)
-		emu_set_input(m->emu, pins[i], levels[i]);
+	for (unsigned i = 0; i < l.count; i++)
+		emu_set_input(m->emu, l.pins[i], l.levels[i]);
 	return 0;
 }
 
-const struct fs_node_ops fs_emu_inputs_ops = { .show = inputs_show, .store = inputs_store, .size = TEXT_MAX, .multiline = true };
+const struct fs_node_ops fs_emu_inputs_ops = { .show = inputs_show, .store = inputs_store, .size = TEXT_MAX, .multiline = true, .check = inputs_check };
 
 /* ---- power and cable: on the worker, so the device cache is dropped in step --------------- */
 
@@ -155,25 +179,47 @@ static const char *const fault_names[EMU_FAULT_KIND_COUNT] = {
 	[EMU_FAULT_SILENT_WRITE] = "silent_write",
 };
 
+/* Every line is checked before any fault is armed: a bad line arms nothing. */
+struct fault_parse {
+	unsigned count[EMU_FAULT_KIND_COUNT];
+	bool seen[EMU_FAULT_KIND_COUNT];
+};
+
 static int fault_pair(void *ctx, const char *key, const char *value)
 {
-	struct mount *m = ctx;
+	struct fault_parse *p = ctx;
 	int kind = text_enum(key, fault_names, EMU_FAULT_KIND_COUNT);
 	unsigned long count;
 
-	if (kind < 0 || text_uint(value, 0, 1000000, &count) < 0)
+	if (kind < 0 || p->seen[kind] || text_uint(value, 0, 1000000, &count) < 0)
 		return -EINVAL;
-	emu_fault_arm(m->emu, (enum emu_fault)kind, (unsigned)count);
+	p->seen[kind] = true;
+	p->count[kind] = (unsigned)count;
 	return 0;
+}
+
+static int faults_check(char *value)
+{
+	struct fault_parse p = { 0 };
+
+	return text_each_pair(value, fault_pair, &p);
 }
 
 static int faults_store(struct mount *m, const struct fs_node *n, char *value)
 {
+	struct fault_parse p = { 0 };
+	int ret = text_each_pair(value, fault_pair, &p);
+
 	(void)n;
-	return text_each_pair(value, fault_pair, m);
+	if (ret < 0)
+		return ret;
+	for (unsigned kind = 0; kind < EMU_FAULT_KIND_COUNT; kind++)
+		if (p.seen[kind])
+			emu_fault_arm(m->emu, (enum emu_fault)kind, p.count[kind]);
+	return 0;
 }
 
-const struct fs_node_ops fs_emu_faults_ops = { .store = faults_store, .size = TEXT_MAX, .multiline = true };
+const struct fs_node_ops fs_emu_faults_ops = { .store = faults_store, .size = TEXT_MAX, .multiline = true, .check = faults_check };
 
 /* ---- counters: what the emulated chip saw on its USB side, for benchmarks and tests ------ */
 

@@ -176,7 +176,7 @@ static int nv_settings_store(struct mount *m, const struct fs_node *n, char *val
 	return mount_run(m, nv_settings_set_job, value);
 }
 
-const struct fs_node_ops fs_nvram_settings_ops = { .show = nv_settings_show, .store = nv_settings_store, .size = TEXT_MAX, .multiline = true };
+const struct fs_node_ops fs_nvram_settings_ops = { .show = nv_settings_show, .store = nv_settings_store, .size = TEXT_MAX, .multiline = true, .check = settings_check };
 
 /* ---- nvram/usb --------------------------------------------------------------------------- */
 
@@ -333,13 +333,21 @@ static int usb_set_job(struct mount *m, void *arg)
 	return ret;
 }
 
+static int usb_check(char *value)
+{
+	struct usb_block scratch = { 0 };
+	struct usb_parse parse = { .u = &scratch };
+
+	return text_each_pair(value, usb_pair, &parse);
+}
+
 static int usb_store(struct mount *m, const struct fs_node *n, char *value)
 {
 	(void)n;
 	return mount_run(m, usb_set_job, value);
 }
 
-const struct fs_node_ops fs_nvram_usb_ops = { .show = usb_show, .store = usb_store, .size = TEXT_MAX, .multiline = true };
+const struct fs_node_ops fs_nvram_usb_ops = { .show = usb_show, .store = usb_store, .size = TEXT_MAX, .multiline = true, .check = usb_check };
 
 /* ---- nvram/access and nvram/unlock ------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
  * settings in one job (0x40 is sent only when something changes).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,32 @@ static int xfer_job(struct mount *m, void *arg)
  * is about 6 minutes; every exchange within it still has its own timeout. */
 #define XFER_DEADLINE_MS (10u * 60u * 1000u)
 
+/* Received bytes wait in the daemon until read: at most this many in all open spi/xfer files
+ * together (64 transactions of the largest size), so that many open files cannot exhaust its
+ * memory. A transaction that would exceed it is refused before it starts: ENOBUFS. */
+#define XFER_HELD_MAX (4ul << 20)
+
+static void rx_drop(struct mount *m, struct fs_file *f)
+{
+	if (f->rx)
+		atomic_fetch_sub(&m->xfer_held, f->rx_len);
+	free(f->rx);
+	f->rx = NULL;
+	f->rx_len = f->rx_off = 0;
+}
+
+void fs_spi_xfer_release(struct mount *m, struct fs_file *f) { rx_drop(m, f); }
+
+static int rx_reserve(struct mount *m, size_t size)
+{
+	if (atomic_fetch_add(&m->xfer_held, size) + size <= XFER_HELD_MAX)
+		return 0;
+	atomic_fetch_sub(&m->xfer_held, size);
+	log_warn("spi/xfer: %lu received bytes already wait unread in open files: transaction refused (ENOBUFS)",
+		 XFER_HELD_MAX);
+	return -ENOBUFS;
+}
+
 static ssize_t xfer_write(struct mount *m, struct fs_file *f, const char *buf, size_t size, off_t off)
 {
 	struct xfer x = { (const uint8_t *)buf, NULL, size };
@@ -39,31 +66,27 @@ static ssize_t xfer_write(struct mount *m, struct fs_file *f, const char *buf, s
 	(void)off;
 	if (size > MCP2210_SPI_TRANSACTION_MAX)
 		return -EFBIG;
-	free(f->rx);
-	f->rx = NULL;
-	f->rx_len = f->rx_off = 0;
+	rx_drop(m, f);
 	if (size == 0)
 		return 0;
+	/* Opened write-only: the received bytes are dropped at once and not counted. */
+	if (f->readable && rx_reserve(m, size) < 0)
+		return -ENOBUFS;
 	x.rx = malloc(size);
-	if (!x.rx)
-		return -ENOMEM;
-	ret = mount_run_for(m, xfer_job, &x, XFER_DEADLINE_MS);
-	if (ret < 0) {
+	ret = x.rx ? mount_run_for(m, xfer_job, &x, XFER_DEADLINE_MS) : -ENOMEM;
+	if (ret < 0 || !f->readable) {
 		free(x.rx);
-		return ret;
+		if (f->readable)
+			atomic_fetch_sub(&m->xfer_held, size);
+		return ret < 0 ? ret : (ssize_t)size;
 	}
-	if (f->readable) { /* opened write-only: the received bytes are dropped */
-		f->rx = x.rx;
-		f->rx_len = size;
-	} else {
-		free(x.rx);
-	}
+	f->rx = x.rx;
+	f->rx_len = size;
 	return (ssize_t)size;
 }
 
 static ssize_t xfer_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off)
 {
-	(void)m;
 	(void)off;
 	if (f->rx_off >= f->rx_len) /* nothing pending */
 		return 0;
@@ -71,10 +94,14 @@ static ssize_t xfer_read(struct mount *m, struct fs_file *f, char *buf, size_t s
 		size = f->rx_len - f->rx_off;
 	memcpy(buf, f->rx + f->rx_off, size);
 	f->rx_off += size;
+	if (f->rx_off == f->rx_len) /* all taken: the memory goes back at once */
+		rx_drop(m, f);
 	return (ssize_t)size;
 }
 
-const struct fs_node_ops fs_spi_xfer_ops = { .read = xfer_read, .write = xfer_write, .size = 0 };
+/* st_size is the largest transaction: with 0 the kernel would answer splice and sendfile with
+ * 0 bytes without asking; now they ask and get EINVAL (fs_read). */
+const struct fs_node_ops fs_spi_xfer_ops = { .read = xfer_read, .write = xfer_write, .size = MCP2210_SPI_TRANSACTION_MAX, .stream = true };
 
 /* ---- settings attributes ----------------------------------------------------------------- */
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libfuse low-level operations over the node table: lookup, attributes, directory listing,
- * open/read/write/release with sysfs-style text attributes. Every operation replies exactly
- * once. Files are opened direct_io: nothing is cached by the kernel, sizes do not matter, and
- * each write(2) arrives as one request.
+ * open/read/write/flush/release; text attributes in fs_text.c. Every operation replies exactly
+ * once. Files are opened direct_io: nothing is cached by the kernel, and a write(2) from one
+ * buffer of up to max_write bytes arrives as one request (see fs_init for what the kernel
+ * splits).
  */
 #include <errno.h>
 #include <poll.h>
@@ -265,8 +266,9 @@ static void free_file(struct fs *fs, struct fs_file *f)
 		f->open_next->open_prev = f->open_prev;
 	pthread_mutex_unlock(&fs->open_lock);
 	fs_poll_release(fs, f);
+	fs_text_release(f);
+	fs_spi_xfer_release(fs->mount, f);
 	pthread_mutex_destroy(&f->lock);
-	free(f->rx);
 	free(f);
 }
 
@@ -320,45 +322,6 @@ void fs_close_all(struct fs *fs)
 		free_file(fs, fs->open_files);
 }
 
-/* Text attribute read: the value is produced at offset 0 and served from the file for later
- * offsets, like sysfs. */
-static ssize_t text_read(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off)
-{
-	if (off == 0 || !f->text_valid) {
-		int ret;
-
-		text_init(&f->text);
-		f->text_valid = false;
-		ret = f->node->ops->show(m, f->node, &f->text);
-		if (ret < 0)
-			return ret;
-		if (f->text.overflow)
-			return -EIO;
-		f->text_valid = true;
-	}
-	if ((size_t)off >= f->text.len)
-		return 0;
-	if (size > f->text.len - (size_t)off)
-		size = f->text.len - (size_t)off;
-	memcpy(buf, f->text.buf + off, size);
-	return (ssize_t)size;
-}
-
-static ssize_t text_write(struct mount *m, struct fs_file *f, const char *data, size_t size, off_t off)
-{
-	bool multiline = f->node->ops->multiline;
-	char value[TEXT_MAX];
-	int ret;
-
-	if (off != (multiline ? f->write_end : 0) || text_value(data, size, multiline, value, sizeof(value)) < 0)
-		return -EINVAL;
-	ret = f->node->ops->store(m, f->node, value);
-	if (ret < 0)
-		return ret;
-	f->write_end += (off_t)size;
-	return (ssize_t)size;
-}
-
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
@@ -372,6 +335,14 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 		fuse_reply_err(req, EACCES);
 		return;
 	}
+	/* Only read(2) comes with a lock owner; the page cache's reads (splice, sendfile, mmap)
+	 * come without, and a stream's bytes have no place in it: an error, not a silent 0. */
+	if (ops->stream && fi->lock_owner == 0) {
+		log_warn("%s: splice, sendfile and mmap cannot read it (the kernel's page cache would): "
+			 "use read(2)", f->node->name);
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
 	buf = malloc(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -379,7 +350,7 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	}
 	mount_set_request(req);
 	pthread_mutex_lock(&f->lock);
-	ret = ops->read ? ops->read(fs->mount, f, buf, size, off) : text_read(fs->mount, f, buf, size, off);
+	ret = ops->read ? ops->read(fs->mount, f, buf, size, off) : fs_text_read(fs->mount, f, buf, size, off);
 	if (ret >= 0 && off == 0 && fs_poll_node(f->node))
 		fs_poll_rearm(fs, f, (unsigned)strtoul(f->text.buf, NULL, 10));
 	pthread_mutex_unlock(&f->lock);
@@ -404,9 +375,23 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_err(req, EACCES);
 		return;
 	}
+	/* A stream's write(2) is one unit (an SPI transaction): if the kernel cut it into several
+	 * requests (a writev(2) of more than 256 pages), refuse the first before anything is sent.
+	 * A cut's first request holds FS_CUT_MIN pages or more of one byte or more: smaller ones
+	 * are whole. */
+	if (ops->stream && size >= FS_CUT_MIN) {
+		size_t total = fs_caller_write_total(fuse_req_ctx(req)->pid, size);
+
+		if (total > size) {
+			log_warn("%s: the kernel cut a write of %zu bytes into requests of %zu: refused (a writev of "
+				 "fewer pieces, or one buffer, arrives whole)", f->node->name, total, size);
+			fuse_reply_err(req, total > MCP2210_SPI_TRANSACTION_MAX ? EFBIG : EMSGSIZE);
+			return;
+		}
+	}
 	mount_set_request(req);
 	pthread_mutex_lock(&f->lock);
-	ret = ops->write ? ops->write(fs->mount, f, data, size, off) : text_write(fs->mount, f, data, size, off);
+	ret = ops->write ? ops->write(fs->mount, f, data, size, off) : fs_text_write(fs->mount, f, data, size);
 	if (ret > 0)
 		touch_written(fs, f->node);
 	pthread_mutex_unlock(&f->lock);
@@ -415,6 +400,23 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_err(req, (int)-ret);
 	else
 		fuse_reply_write(req, (size_t)ret);
+}
+
+/* close(2): text held without a newline is applied now and its error is close's. */
+static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+	int ret = 0;
+
+	(void)ino;
+	mount_set_request(req);
+	pthread_mutex_lock(&f->lock);
+	if (f->node->ops->store)
+		ret = fs_text_flush(fs->mount, f);
+	pthread_mutex_unlock(&f->lock);
+	mount_set_request(NULL);
+	fuse_reply_err(req, -ret);
 }
 
 static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
@@ -450,4 +452,5 @@ const struct fuse_lowlevel_ops fs_lowlevel_ops = {
 	.release = fs_release,
 	.read = fs_read,
 	.write = fs_write,
+	.flush = fs_flush,
 };

@@ -44,6 +44,7 @@ struct mount_options {
 	int source_seen; /* positional arguments seen (fstab source, then mount point) */
 	int show_help;
 	int show_version;
+	char *emu_frame_us_arg, *timeout_arg, *poll_interval_arg; /* as given; parsed by text_number */
 };
 
 struct mount {
@@ -81,6 +82,9 @@ struct mount {
 	 * inverted (sysfs GPIO ABI). Host-side only: kept for the mount's life (power cycles and
 	 * replugs included), never written to the chip or a file. */
 	_Atomic bool active_low[MCP2210_PIN_COUNT];
+
+	/* spi/xfer: received bytes waiting unread in all open files together (fs_attr_spi.c) */
+	_Atomic size_t xfer_held;
 };
 
 enum mount_edge { MOUNT_EDGE_NONE, MOUNT_EDGE_RISING, MOUNT_EDGE_FALLING, MOUNT_EDGE_BOTH };

@@ -3,7 +3,6 @@
  * The option table (fuse_opt over offsetof), help and version. fstab noise such as _netdev
  * or noauto is dropped so that `mount -t fuse.mcp2210fs` lines work as written.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <stddef.h>
@@ -16,6 +15,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "text.h"
 
 enum { KEY_HELP, KEY_VERSION, KEY_DISCARD };
 
@@ -27,15 +27,15 @@ static const struct fuse_opt option_table[] = {
 	OPT("emulate", emulate, 1), /* -o forms, for fstab */
 	OPT("emulate=%s", state_file, 0),
 	OPT("peripherals=%s", peripherals, 0),
-	OPT("emu_frame_us=%u", emu_frame_us, 0),
+	OPT("emu_frame_us=%s", emu_frame_us_arg, 0),
 	OPT("serial=%s", serial, 0),
 	OPT("device=%s", device, 0),
 	OPT("vid=%s", vid_arg, 0),
 	OPT("pid=%s", pid_arg, 0),
 	OPT("exit_on_unplug", exit_on_unplug, 1),
 	OPT("naive", naive, 1),
-	OPT("timeout=%u", timeout_ms, 0),
-	OPT("poll_interval=%u", poll_interval_ms, 0),
+	OPT("timeout=%s", timeout_arg, 0),
+	OPT("poll_interval=%s", poll_interval_arg, 0),
 	OPT("nvram=rw", nvram_rw, 1),
 	OPT("nvram=ro", nvram_rw, 0),
 	OPT("allow_permanent_lock", allow_permanent_lock, 1),
@@ -89,17 +89,21 @@ static int option_key(void *data, const char *arg, int key, struct fuse_args *ou
 	}
 }
 
-/* A whole unsigned number in base (16 takes an optional 0x, as lsusb prints IDs without one),
- * at most max. */
-static int parse_number(const char *s, int base, unsigned long max, unsigned long *out)
+/* -o NAME=N: a number as the files take them (decimal, or hexadecimal after 0x), within
+ * [min, max]; the default stays when the option is absent. */
+static int parse_unsigned(const char *name, const char *arg, unsigned long min, unsigned long max, unsigned *out)
 {
-	char *end;
+	unsigned long v;
 
-	if (!isxdigit((unsigned char)s[0]))
+	if (!arg)
+		return 0;
+	if (text_number(arg, 0, min, max, &v) < 0) {
+		fprintf(stderr, "mcp2210fs: -o %s=%s: expected a number from %lu to %lu (decimal, or hexadecimal after 0x)\n",
+			name, arg, min, max);
 		return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, base);
-	return errno || *end || *out > max ? -EINVAL : 0;
+	}
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* -o vid=, -o pid=: hexadecimal */
@@ -109,7 +113,7 @@ static int parse_usb_id(const char *name, const char *arg, uint16_t *out)
 
 	if (!arg)
 		return 0;
-	if (parse_number(arg, 16, 0xffff, &v) < 0) {
+	if (text_number(arg, 16, 0, 0xffff, &v) < 0) {
 		fprintf(stderr, "mcp2210fs: -o %s=%s: expected a hexadecimal ID such as 0x%04x\n", name, arg, *out);
 		return -EINVAL;
 	}
@@ -131,9 +135,9 @@ static int parse_device(struct mount_options *opt)
 		ret = -EINVAL;
 	} else {
 		*colon = '\0';
-		ret = parse_number(opt->device, 10, 255, &bus);
+		ret = text_number(opt->device, 10, 0, 255, &bus);
 		if (ret == 0)
-			ret = parse_number(colon + 1, 10, 255, &address);
+			ret = text_number(colon + 1, 10, 0, 255, &address);
 		*colon = ':';
 	}
 	if (ret < 0) {
@@ -150,15 +154,13 @@ static int parse_device(struct mount_options *opt)
 static int resolve_group(struct mount_options *opt)
 {
 	const struct group *g;
-	char *end;
-	long n;
+	unsigned long n;
 
 	opt->gid = -1;
 	if (!opt->group)
 		return 0;
-	n = strtol(opt->group, &end, 10);
-	if (*opt->group && !*end && n >= 0) {
-		opt->gid = n;
+	if (text_number(opt->group, 0, 0, (gid_t)-1 - 1, &n) == 0) {
+		opt->gid = (long)n;
 		return 0;
 	}
 	g = getgrnam(opt->group);
@@ -185,18 +187,10 @@ int options_parse(struct fuse_args *args, struct mount_options *opt)
 		opt->emulate = 1;
 	if (resolve_group(opt) < 0)
 		return -EINVAL;
-	if (opt->timeout_ms == 0 || opt->timeout_ms > 600000) {
-		fprintf(stderr, "mcp2210fs: -o timeout=MS must be 1..600000\n");
+	if (parse_unsigned("timeout", opt->timeout_arg, 1, 600000, &opt->timeout_ms) < 0 ||
+	    parse_unsigned("poll_interval", opt->poll_interval_arg, 1, 60000, &opt->poll_interval_ms) < 0 ||
+	    parse_unsigned("emu_frame_us", opt->emu_frame_us_arg, 0, 100000, &opt->emu_frame_us) < 0)
 		return -EINVAL;
-	}
-	if (opt->poll_interval_ms == 0 || opt->poll_interval_ms > 60000) {
-		fprintf(stderr, "mcp2210fs: -o poll_interval=MS must be 1..60000\n");
-		return -EINVAL;
-	}
-	if (opt->emu_frame_us > 100000) {
-		fprintf(stderr, "mcp2210fs: -o emu_frame_us=N must be 0..100000\n");
-		return -EINVAL;
-	}
 	if (parse_usb_id("vid", opt->vid_arg, &opt->vid) < 0 || parse_usb_id("pid", opt->pid_arg, &opt->pid) < 0 ||
 	    parse_device(opt) < 0)
 		return -EINVAL;
@@ -217,6 +211,9 @@ void options_free(struct mount_options *opt)
 	free(opt->pid_arg);
 	free(opt->password_file);
 	free(opt->group);
+	free(opt->emu_frame_us_arg);
+	free(opt->timeout_arg);
+	free(opt->poll_interval_arg);
 }
 
 void options_show_help(const char *progname)

@@ -71,7 +71,11 @@ int settings_delay_parse(const char *s, uint16_t *units)
 	return ret;
 }
 
-enum kind { K_FUNCTION, K_MASK, K_BOOL, K_IRQ, K_BITRATE, K_MODE, K_DELAY };
+/* gpio_direction's bit for GP8, input only (datasheet rev C, p. 1: "eight general purpose
+ * I/O pins, one input only pin"; rev A counted 9 GPIO; doc/protocol.md, "Pins"): always 1. */
+#define GP8_INPUT (1u << 8)
+
+enum kind { K_FUNCTION, K_MASK, K_DIRS, K_BOOL, K_IRQ, K_BITRATE, K_MODE, K_DELAY };
 
 struct key {
 	const char *name;
@@ -87,7 +91,7 @@ struct key {
 static const struct key keys[] = {
 	FUNC(0), FUNC(1), FUNC(2), FUNC(3), FUNC(4), FUNC(5), FUNC(6), FUNC(7), FUNC(8),
 	{ "gpio_value", K_MASK, CHIP(gpio_value), 0 },
-	{ "gpio_direction", K_MASK, CHIP(gpio_direction), 0 },
+	{ "gpio_direction", K_DIRS, CHIP(gpio_direction), 0 },
 	{ "remote_wakeup", K_BOOL, CHIP(remote_wakeup), 0 },
 	{ "interrupt_mode", K_IRQ, CHIP(irq_mode), 0 },
 	{ "spi_bus_hold", K_BOOL, CHIP(spi_bus_hold), 0 },
@@ -116,6 +120,9 @@ static void format_key(const struct key *k, const struct settings *s, struct tex
 	}
 	case K_MASK:
 		text_printf(out, "%s=0x%03x\n", k->name, *(const uint16_t *)p & MCP2210_PIN_MASK);
+		break;
+	case K_DIRS: /* GP8 reads as the input it is, so that the text written back is accepted */
+		text_printf(out, "%s=0x%03x\n", k->name, (*(const uint16_t *)p & MCP2210_PIN_MASK) | GP8_INPUT);
 		break;
 	case K_BOOL:
 		text_printf(out, "%s=%d\n", k->name, *(const bool *)p ? 1 : 0);
@@ -157,6 +164,13 @@ static int parse_key(const struct key *k, const char *v, struct settings *s)
 		ret = text_uint(v, 0, MCP2210_PIN_MASK, &n);
 		if (!ret)
 			*(uint16_t *)p = settings_pins_set(*(uint16_t *)p, (uint16_t)n);
+		return ret;
+	case K_DIRS: /* as gpio/8/direction: GP8 cannot be made an output */
+		ret = text_uint(v, 0, MCP2210_PIN_MASK, &n);
+		if (!ret && !(n & GP8_INPUT))
+			ret = -EINVAL;
+		if (!ret)
+			*(uint16_t *)p = (uint16_t)n;
 		return ret;
 	case K_BOOL:
 		ret = text_uint(v, 0, 1, &n);
@@ -209,6 +223,13 @@ int settings_parse(char *text, struct settings *s)
 	struct parse_state st = { .s = s };
 
 	return text_each_pair(text, parse_pair, &st);
+}
+
+int settings_check(char *text)
+{
+	struct settings scratch = { 0 };
+
+	return settings_parse(text, &scratch);
 }
 
 bool settings_equal(const struct settings *a, const struct settings *b)

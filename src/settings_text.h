@@ -19,6 +19,8 @@ void settings_format(const struct settings *s, struct text *out);
 /* Apply the lines of text (modified in place) on top of *s. -EINVAL for an unknown or
  * repeated key or a bad value; *s is then unspecified (parse into a copy). */
 int settings_parse(char *text, struct settings *s);
+/* Whether settings_parse would accept text (modified in place): 0 or -EINVAL. */
+int settings_check(char *text);
 
 /* Same settings, field by field (passwords and padding not compared). */
 bool settings_equal(const struct settings *a, const struct settings *b);

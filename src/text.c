@@ -3,6 +3,7 @@
  * Text attribute helpers (see text.h). Parsing is strict on purpose: scripts that write a
  * wrong value get EINVAL, never a silently different setting.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,20 +47,30 @@ int text_value(const char *data, size_t len, bool multiline, char *out, size_t s
 	return 0;
 }
 
-int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+int text_number(const char *s, int base, unsigned long min, unsigned long max, unsigned long *out)
 {
+	bool prefix = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = prefix && base != 10 ? s + 2 : s;
 	unsigned long v;
 	char *end;
 
-	/* strtoul would accept leading blanks and signs: users' typos must not pass */
-	if (s[0] < '0' || s[0] > '9')
+	if (base == 0)
+		base = prefix ? 16 : 10;
+	/* strtoul would accept leading blanks, signs and a second 0x: users' typos must not pass */
+	if (!(base == 16 ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])) ||
+	    (base == 16 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')))
 		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
-	if (errno || *end || end == s || v < min || v > max)
+	v = strtoul(digits, &end, base);
+	if (errno || *end || end == digits || v < min || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	return text_number(s, 0, min, max, out);
 }
 
 int text_enum(const char *s, const char *const *names, unsigned n)

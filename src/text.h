@@ -27,13 +27,19 @@ void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(pri
  * an embedded newline. */
 int text_value(const char *data, size_t len, bool multiline, char *out, size_t size);
 
-/* Whole-string numbers in decimal or 0x-hex within [min, max]; 0 or -EINVAL. */
+/* The one number parser of mcp2210fs (file writes and -o options alike): the whole string
+ * is an unsigned number within [min, max], or -EINVAL (no blanks, signs, suffixes, empty
+ * strings or overflow). base 0: decimal, or hexadecimal after 0x/0X; base 16: hexadecimal
+ * with or without 0x (USB IDs as lsusb prints them); base 10: decimal only. */
+int text_number(const char *s, int base, unsigned long min, unsigned long max, unsigned long *out);
+/* text_number(s, 0, ...): what every file takes. */
 int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* Index of s in names[n], or -EINVAL. */
 int text_enum(const char *s, const char *const *names, unsigned n);
 
 /* Split "key=value" lines: calls fn for each non-blank line; stops at its first error.
- * Lines without '=' are -EINVAL. The buffer is modified. */
+ * Lines without '=' are -EINVAL. The buffer is modified. fn only records what it parsed:
+ * the caller applies it after every line passed, so a bad line changes nothing. */
 int text_each_pair(char *s, int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
 
 #endif

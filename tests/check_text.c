@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <check.h>
+#include <fuse_lowlevel.h>
 
+#include "options.h"
 #include "settings_text.h"
 #include "text.h"
 #include "check_main.h"
@@ -43,6 +45,68 @@ START_TEST(test_uint_is_strict)
 	ck_assert_int_eq(text_uint("0x", 0, 9, &v), -EINVAL);
 	ck_assert_int_eq(text_uint("10", 0, 9, &v), -EINVAL);
 	ck_assert_int_eq(text_uint("99999999999999999999999", 0, ~0ul, &v), -EINVAL);
+}
+END_TEST
+
+/* One parser for every number (issue 13 item 9): hex with 0x, whole string or nothing. */
+START_TEST(test_number_one_way)
+{
+	static const struct {
+		const char *s;
+		int base;
+		unsigned long max, want; /* want ~0ul: -EINVAL */
+	} cases[] = {
+		{ "0x3e8", 0, 100000, 1000 }, { "0X3E8", 0, 100000, 1000 }, { "100abc", 0, 600000, ~0ul },
+		{ "", 0, 9, ~0ul },            { "0x0x5", 0, 9, ~0ul },      { "0x-5", 0, 9, ~0ul },
+		/* USB IDs: hexadecimal with or without 0x, as lsusb prints them */
+		{ "04d8", 16, 0xffff, 0x04d8 }, { "0x04d8", 16, 0xffff, 0x04d8 }, { "0x0x4", 16, 0xffff, ~0ul },
+		{ "10000", 16, 0xffff, ~0ul },
+		/* bus and address: decimal, leading zeros as lsusb prints them, never octal */
+		{ "010", 10, 255, 10 },         { "0x10", 10, 255, ~0ul },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long v = 0;
+		int ret = text_number(cases[i].s, cases[i].base, 0, cases[i].max, &v);
+
+		if (cases[i].want == ~0ul) {
+			ck_assert_msg(ret == -EINVAL, "accepted '%s' (base %d)", cases[i].s, cases[i].base);
+		} else {
+			ck_assert_msg(ret == 0, "refused '%s' (base %d)", cases[i].s, cases[i].base);
+			ck_assert_uint_eq(v, cases[i].want);
+		}
+	}
+}
+END_TEST
+
+/* -o options go through the same parser: 0x3e8 is 1000, a trailing word is refused. */
+static int parse_opts(struct mount_options *opt, const char *o)
+{
+	char *argv[] = { (char *)"mcp2210fs", (char *)"--emulate", (char *)"-o", (char *)o, (char *)"/mnt" };
+	struct fuse_args args = FUSE_ARGS_INIT(5, argv);
+	int ret = options_parse(&args, opt);
+
+	fuse_opt_free_args(&args);
+	return ret;
+}
+
+START_TEST(test_options_numbers)
+{
+	struct mount_options opt;
+
+	ck_assert_int_eq(parse_opts(&opt, "emu_frame_us=0x3e8"), 0);
+	ck_assert_uint_eq(opt.emu_frame_us, 1000);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "timeout=0x1f4,poll_interval=0x0a"), 0);
+	ck_assert_uint_eq(opt.timeout_ms, 500);
+	ck_assert_uint_eq(opt.poll_interval_ms, 10);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "timeout=100abc"), -EINVAL);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "emu_frame_us=-1"), -EINVAL);
+	options_free(&opt);
+	ck_assert_int_eq(parse_opts(&opt, "poll_interval= 5"), -EINVAL);
+	options_free(&opt);
 }
 END_TEST
 
@@ -129,7 +193,7 @@ START_TEST(test_settings_rejects)
 		"bogus=1", "spi_mode=4", "spi_mode=1\nspi_mode=2", "gp0_function=interrupt", "gp8_function=cs",
 		"spi_bitrate=1499", "gpio_value=0x200", "interrupt_mode=sometimes", "spi_delay_cs_to_data_us=6553501",
 		"remote_wakeup", "remote_wakeup=2", "gp0_function=256", "gp8_function=0x100", "gp1_function=-1",
-		"gp2_function=0x", "gp3_function=CS",
+		"gp2_function=0x", "gp3_function=CS", "gpio_direction=0x0ff",
 	};
 	struct settings s = sample();
 	char buf[128];
@@ -162,6 +226,8 @@ static Suite *text_suite(void)
 
 	tcase_add_test(tc, test_value_newline_rules);
 	tcase_add_test(tc, test_uint_is_strict);
+	tcase_add_test(tc, test_number_one_way);
+	tcase_add_test(tc, test_options_numbers);
 	tcase_add_test(tc, test_settings_round_trip);
 	tcase_add_test(tc, test_settings_keep_cs_bits_9_to_15);
 	tcase_add_test(tc, test_settings_designation_round_trip);

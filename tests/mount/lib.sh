@@ -20,6 +20,7 @@ FSOP=$HELPERS/fsop
 XFER_MANY=$HELPERS/xfer_many
 POLL_WAIT=$HELPERS/poll_wait
 READ_INTR=$HELPERS/read_intr
+WRITES=$HELPERS/writes
 
 TMP=""
 MNT=""
