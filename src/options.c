@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fuse_lowlevel.h>
 #include <libusb.h>
@@ -170,6 +171,39 @@ static int resolve_group(struct mount_options *opt)
 	return 0;
 }
 
+/* A relative path names a file in the directory the daemon was started in (also from fstab:
+ * mount(8)'s): make it absolute now, as the daemon goes to "/" before it opens the file. */
+static int absolute_path(const char *what, char **path)
+{
+	size_t size;
+	char *cwd, *abs;
+
+	if (!*path || (*path)[0] == '/')
+		return 0;
+	if (!(*path)[0]) {
+		fprintf(stderr, "mcp2210fs: %s: the file name is empty\n", what);
+		return -EINVAL;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		fprintf(stderr, "mcp2210fs: %s%s: cannot tell the current directory: %s\n", what, *path, strerror(errno));
+		return -EINVAL;
+	}
+	size = strlen(cwd) + strlen(*path) + 2;
+	abs = malloc(size);
+	if (abs) {
+		snprintf(abs, size, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", *path);
+		free(*path);
+		*path = abs;
+	}
+	free(cwd);
+	if (!abs) {
+		fprintf(stderr, "mcp2210fs: out of memory\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int options_parse(struct fuse_args *args, struct mount_options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
@@ -183,6 +217,8 @@ int options_parse(struct fuse_args *args, struct mount_options *opt)
 		return -EINVAL;
 	if (opt->state_file)
 		opt->emulate = 1;
+	if (absolute_path("--emulate=", &opt->state_file) < 0 || absolute_path("-o password_file=", &opt->password_file) < 0)
+		return -EINVAL;
 	if (resolve_group(opt) < 0)
 		return -EINVAL;
 	if (opt->timeout_ms == 0 || opt->timeout_ms > 600000) {
