@@ -217,8 +217,8 @@ static int start_emulator(struct mount *m)
 	int ret;
 
 	if (cfg.serial && !emu_serial_valid(cfg.serial)) {
-		log_err("-o serial=%s: the emulated chip's serial must be 1 to 31 printable ASCII characters",
-			cfg.serial);
+		log_err("-o serial: the emulated chip's serial must be 1 to 31 printable ASCII characters (no newline, "
+			"no control character)");
 		return -EINVAL;
 	}
 	ret = emu_new(&cfg, &m->emu);
