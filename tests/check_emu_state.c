@@ -58,24 +58,16 @@ static int open_emu(const char *file, const char *serial, struct emu **out)
 	return emu_new(&cfg, out);
 }
 
-static uint8_t write_eeprom(uint8_t addr, uint8_t value)
+static uint8_t write_eeprom(uint8_t addr, uint8_t value) { return fx_write_eeprom(emu, addr, value); }
+
+static uint8_t read_eeprom(uint8_t addr) { return fx_read_eeprom(emu, addr); }
+
+/* The emulator on file again, as after a restart of the daemon. */
+static void reopen_emu(const char *file)
 {
-	mcp2210_report req, resp;
-
-	proto_encode_write_eeprom(req, addr, value);
-	fx_xchg(emu, req, resp);
-	return resp[1];
-}
-
-static uint8_t read_eeprom(uint8_t addr)
-{
-	mcp2210_report req, resp;
-	uint8_t value;
-
-	proto_encode_read_eeprom(req, addr);
-	fx_xchg(emu, req, resp);
-	ck_assert_int_eq(proto_decode_read_eeprom(resp, addr, &value), 0);
-	return value;
+	emu_free(emu);
+	emu = NULL;
+	ck_assert_int_eq(open_emu(file, NULL, &emu), 0);
 }
 
 static mode_t file_mode(const char *file)
@@ -151,9 +143,7 @@ START_TEST(test_second_emulator_refused)
 	/* also after saves, which replace the file the lock is on */
 	ck_assert_uint_eq(write_eeprom(0x30, 0x33), 0x00);
 	ck_assert_int_eq(open_emu(path, NULL, &second), -EBUSY);
-	emu_free(emu);
-	emu = NULL;
-	ck_assert_int_eq(open_emu(path, NULL, &emu), 0);
+	reopen_emu(path);
 	ck_assert_uint_eq(read_eeprom(0x30), 0x33);
 }
 END_TEST
@@ -182,9 +172,7 @@ START_TEST(test_symlink_written_through)
 	ck_assert_int_eq(lstat(target, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
-	emu_free(emu);
-	emu = NULL;
-	ck_assert_int_eq(open_emu(target, NULL, &emu), 0);
+	reopen_emu(target);
 	ck_assert_uint_eq(read_eeprom(0x40), 0x44);
 }
 END_TEST

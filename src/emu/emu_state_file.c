@@ -67,12 +67,13 @@ int emu_state_open(struct emu *e)
 {
 	for (unsigned tries = 0; tries < STATE_LOCK_TRIES; tries++) {
 		struct stat held, named;
-		int fd = open(e->state_file, O_RDONLY | O_CLOEXEC), ret;
+		int fd = open(e->state_file, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0)
 			return -errno;
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			int ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
 			close(fd);
 			return ret;
 		}
