@@ -177,6 +177,20 @@ START_TEST(test_symlink_written_through)
 }
 END_TEST
 
+START_TEST(test_symlink_loop_refused)
+{
+	char a[128], b[128];
+	struct emu *e = NULL;
+
+	snprintf(a, sizeof(a), "%s/a.state", dir);
+	snprintf(b, sizeof(b), "%s/b.state", dir);
+	ck_assert_int_eq(symlink("b.state", a), 0);
+	ck_assert_int_eq(symlink("a.state", b), 0);
+	ck_assert_int_eq(open_emu(a, NULL, &e), -ELOOP);
+	ck_assert_ptr_null(e);
+}
+END_TEST
+
 /* ---- serial ----------------------------------------------------------------------------- */
 
 START_TEST(test_serial_names_the_chip)
@@ -278,6 +292,7 @@ static Suite *suite_state_file(void)
 	tcase_add_test(tc, test_failed_save_refuses_nvram_write);
 	tcase_add_test(tc, test_second_emulator_refused);
 	tcase_add_test(tc, test_symlink_written_through);
+	tcase_add_test(tc, test_symlink_loop_refused);
 	tcase_add_test(tc, test_serial_names_the_chip);
 	tcase_add_loop_test(tc, test_serial_valid, 0, (int)(sizeof(serials) / sizeof(serials[0])));
 	tcase_add_loop_test(tc, test_damaged_file_names_line_and_reason, 0, (int)(sizeof(damages) / sizeof(damages[0])));

@@ -147,15 +147,13 @@ int emu_state_replace(struct emu *e, const char *data, size_t len)
 	if (!tmp)
 		return -ENOMEM;
 	snprintf(tmp, size, "%s.XXXXXX", e->state_file);
-	fd = mkstemp(tmp); /* mode 0600: the file holds the NVRAM password */
+	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600: the file holds the NVRAM password */
 	if (fd < 0) {
 		ret = -errno;
 		goto out_free;
 	}
-	ret = fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 ? 0 : -errno;
 	keep_owner(e, fd);
-	if (!ret)
-		ret = write_all(fd, data, len);
+	ret = write_all(fd, data, len);
 	if (!ret && fsync(fd) != 0)
 		ret = -errno;
 	/* Locked before its name appears: nobody can lock the new file first. */
