@@ -137,12 +137,11 @@ void emu_bus_release_cmd(struct emu *e, const mcp2210_report req, mcp2210_report
 void emu_nvram_factory(struct emu_nvram *nv);
 void emu_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
 
-/* emu_state.c: the file's content. Load it (the file must be open, emu_state_open), or save
- * the NVRAM, EEPROM and serial (0, or -errno of the write: -ENOSPC, -EIO, ...). emu_state_start
- * does what emu_new needs: open and load the file, or make it for a new chip; with serial
- * given, a file holding another chip's serial fails with -EEXIST. -EINVAL for a damaged file
- * and -EBUSY for one another emulator holds, each logged with the reason. */
-int emu_state_load(struct emu *e);
+/* emu_state.c: the file's content. emu_state_save: save the NVRAM, EEPROM and serial (0, or
+ * -errno of the write: -ENOSPC, -EIO, ...). emu_state_start does what emu_new needs: open and
+ * load the file, or make it for a new chip; with serial given, a file holding another chip's
+ * serial fails with -EEXIST. -EINVAL for a damaged file and -EBUSY for one another emulator
+ * holds, each logged with the reason. */
 int emu_state_save(struct emu *e);
 int emu_state_start(struct emu *e, const char *serial);
 

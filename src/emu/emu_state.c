@@ -165,7 +165,7 @@ static const char *load_lines(FILE *f, struct emu_nvram *nv, char *serial, unsig
 
 /* Fills e->nvram and e->serial from the locked file; a damaged file is refused whole rather
  * than half loaded, and the log says which line and why. */
-int emu_state_load(struct emu *e)
+static int emu_state_load(struct emu *e)
 {
 	struct emu_nvram nv = e->nvram;
 	char serial[EMU_SERIAL_MAX + 1];
