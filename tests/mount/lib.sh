@@ -223,6 +223,16 @@ unmount_bg()
 	ok "unmounted; the daemon exited"
 }
 
+# drop_copied_fuse_mounts: in a mount namespace of a test's own (unshare -m), detach the
+# copies of FUSE mounts it was born with (other tests', running at the same time). Each copy
+# keeps its file system alive: the daemon of a mount unmounted outside would go on running
+# until this namespace ends.
+drop_copied_fuse_mounts()
+{
+	awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) ~ /^fuse/) print $5 }' /proc/self/mountinfo |
+		while read -r _m; do umount -l "$(printf '%b' "$_m")" 2>/dev/null; done
+}
+
 # Reaps the daemon after it has exited; sets DAEMON_STATUS.
 reap_daemon()
 {
