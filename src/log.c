@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Leveled logging with a replaceable sink. Messages are formatted into one buffer and written
- * with one call so that lines from several threads do not interleave.
+ * Leveled logging with a replaceable sink: stderr, syslog(3) for the daemon in the background,
+ * or a test's. Messages are formatted into one buffer and written with one call so that lines
+ * from several threads do not interleave.
  */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <syslog.h>
 
 #include "log.h"
 
@@ -34,4 +36,17 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		sink(level, msg);
 	else
 		fprintf(stderr, "mcp2210fs: %s: %s\n", prefix[level], msg);
+}
+
+static void syslog_sink(enum log_level level, const char *msg)
+{
+	static const int priority[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+	syslog(priority[level], "%s", msg);
+}
+
+void log_to_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_set_sink(syslog_sink);
 }

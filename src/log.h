@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The only way mcp2210fs prints: leveled messages to stderr (or a sink set by the daemon).
+ * The only way mcp2210fs prints: leveled messages to stderr, syslog, or a sink set by a test.
  */
 #ifndef MCP2210FS_LOG_H
 #define MCP2210FS_LOG_H
@@ -15,6 +15,9 @@ enum log_level log_get_level(void);
 /* Replace the sink (NULL restores stderr). The sink gets the formatted message, no newline. */
 typedef void (*log_sink_fn)(enum log_level level, const char *msg);
 void log_set_sink(log_sink_fn sink);
+/* From now on, messages go to syslog(3) (the journal) as ident[pid], facility LOG_DAEMON, at
+ * the priority of their level: for a daemon with no terminal left. */
+void log_to_syslog(const char *ident);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

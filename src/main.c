@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "fuse_serve.h"
 #include "log.h"
+#include "mountpoint.h"
 #include "options.h"
 #include "thread.h"
 #include "worker.h"
@@ -148,7 +149,7 @@ static int daemonise(int foreground)
 	return 0;
 }
 
-/* Tell the waiting parent how it went (once); on success, leave the terminal. */
+/* Tell the waiting parent how it went (once); on success, leave the terminal for syslog. */
 static void daemon_report(int status)
 {
 	const char byte = (char)status;
@@ -164,6 +165,7 @@ static void daemon_report(int status)
 			if (fd > STDERR_FILENO)
 				close(fd);
 		}
+		log_to_syslog("mcp2210fs"); /* as FUSE daemons do: the log goes on in the journal */
 	}
 	if (write(daemon_report_fd, &byte, 1) != 1) {
 		/* the parent is gone: nobody to tell */
@@ -204,6 +206,8 @@ int main(int argc, char *argv[])
 	}
 	if (cmd.debug)
 		log_set_level(LOG_LEVEL_DEBUG);
+	if (mountpoint_check(cmd.mountpoint) < 0)
+		goto out_args;
 	if (m.opt.password_file) {
 		if (options_read_password(&m.opt, m.password) < 0)
 			goto out_args;

@@ -224,19 +224,38 @@ int mount_list(const struct mount_options *opt)
 	return transport_usb_list(&sel, stdout);
 }
 
+/* What to do about an emulator that would not start (the emulator logged the detail). */
+static const char *emu_error_hint(int err)
+{
+	switch (err) {
+	case -EBUSY:
+		return ": another mcp2210fs uses this state file (one file, one emulated chip, one mount)";
+	case -EEXIST:
+		return ": -o serial names another chip; leave it out to use the file's, or use another state file";
+	default:
+		return "";
+	}
+}
+
 static int start_emulator(struct mount *m)
 {
 	struct emu_config cfg = {
 		.state_file = m->opt.state_file,
-		.serial = m->opt.serial ? m->opt.serial : "EMU0000001",
+		.serial = m->opt.serial,
+		.serial_default = "EMU0000001",
 		.frame_ns = (uint64_t)m->opt.emu_frame_us * 1000u,
 	};
 	int ret;
 
+	if (cfg.serial && !emu_serial_valid(cfg.serial)) {
+		log_err("-o serial: the emulated chip's serial must be 1 to 31 printable ASCII characters (no newline, "
+			"no control character)");
+		return -EINVAL;
+	}
 	ret = emu_new(&cfg, &m->emu);
 	if (ret < 0) {
-		log_err("cannot create the emulated MCP2210%s%s: %s", cfg.state_file ? " from " : "",
-			cfg.state_file ? cfg.state_file : "", strerror(-ret));
+		log_err("cannot create the emulated MCP2210%s%s: %s%s", cfg.state_file ? " from " : "",
+			cfg.state_file ? cfg.state_file : "", strerror(-ret), emu_error_hint(ret));
 		return ret;
 	}
 	ret = emu_attach_spec(m->emu, m->opt.peripherals ? m->opt.peripherals : EMU_DEFAULT_PERIPHERALS);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fuse_lowlevel.h>
 #include <libusb.h>
@@ -172,6 +173,39 @@ static int resolve_group(struct mount_options *opt)
 	return 0;
 }
 
+/* A relative path names a file in the directory the daemon was started in (also from fstab:
+ * mount(8)'s): make it absolute now, as the daemon goes to "/" before it opens the file. */
+static int absolute_path(const char *what, char **path)
+{
+	size_t size;
+	char *cwd, *abs;
+
+	if (!*path || (*path)[0] == '/')
+		return 0;
+	if (!(*path)[0]) {
+		fprintf(stderr, "mcp2210fs: %s: the file name is empty\n", what);
+		return -EINVAL;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		fprintf(stderr, "mcp2210fs: %s%s: cannot tell the current directory: %s\n", what, *path, strerror(errno));
+		return -EINVAL;
+	}
+	size = strlen(cwd) + strlen(*path) + 2;
+	abs = malloc(size);
+	if (abs) {
+		snprintf(abs, size, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", *path);
+		free(*path);
+		*path = abs;
+	}
+	free(cwd);
+	if (!abs) {
+		fprintf(stderr, "mcp2210fs: out of memory\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int options_parse(struct fuse_args *args, struct mount_options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
@@ -185,6 +219,8 @@ int options_parse(struct fuse_args *args, struct mount_options *opt)
 		return -EINVAL;
 	if (opt->state_file)
 		opt->emulate = 1;
+	if (absolute_path("--emulate=", &opt->state_file) < 0 || absolute_path("-o password_file=", &opt->password_file) < 0)
+		return -EINVAL;
 	if (resolve_group(opt) < 0)
 		return -EINVAL;
 	if (parse_unsigned("timeout", opt->timeout_arg, 1, 600000, &opt->timeout_ms) < 0 ||
@@ -223,7 +259,8 @@ void options_show_help(const char *progname)
 	       "Mount a Microchip MCP2210 USB-to-SPI bridge as a file tree (see mcp2210fs(8)).\n\n"
 	       "mcp2210fs options:\n"
 	       "    --list                 print the attached MCP2210s (BUS:ADDR VID:PID SERIAL PRODUCT), exit\n"
-	       "    -o serial=S            use the MCP2210 with this serial number\n"
+	       "    -o serial=S            use the MCP2210 with this serial number; with --emulate, the\n"
+	       "                           emulated chip's (default EMU0000001; a state file's must match)\n"
 	       "    -o device=BUS:ADDR     use the MCP2210 at this USB bus and address\n"
 	       "    -o vid=VID,pid=PID     its USB IDs in hexadecimal, if NVRAM changed them (default 04d8:00de)\n"
 	       "    -o exit_on_unplug      exit when the device is unplugged (default: wait for it)\n"
@@ -232,15 +269,13 @@ void options_show_help(const char *progname)
 	       "    -o peripherals=SPEC    emulated SPI parts, TYPE@CS[:TYPE@CS...], TYPE loopback|flash|shiftreg\n"
 	       "                           (default flash@0:loopback@1:shiftreg@2)\n"
 	       "    -o emu_frame_us=N      emulated USB frame length, 0 = no timing (default 1000)\n"
-	       "    -o serial=S            with --emulate: the emulated chip's serial (default EMU0000001)\n"
 	       "    -o timeout=MS          timeout of each USB exchange (default 1000)\n"
 	       "    -o poll_interval=MS    sampling period for poll() on values (default 20)\n"
 	       "    -o nvram=rw            allow writes under nvram/ (they wear the chip's flash)\n"
 	       "    -o allow_permanent_lock  allow writing \"locked\" to nvram/access (irreversible)\n"
 	       "    -o password_file=PATH  file with the 8-character NVRAM password\n"
 	       "    -o gid=GROUP           files belong to GROUP, writable ones group-writable\n"
-	       "    -h, --help             this help\n"
-	       "    -V, --version          versions of mcp2210fs, libfuse and libusb\n\n",
+	       "Without -f the daemon logs to syslog; -V prints the versions of mcp2210fs, libfuse, libusb.\n\n",
 	       progname, progname);
 	printf("libfuse options:\n");
 	fuse_cmdline_help();

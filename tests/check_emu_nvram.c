@@ -266,22 +266,10 @@ static void expect_identity(uint16_t vid, uint16_t pid, const char *manufacturer
 
 static void write_eeprom(uint8_t addr, uint8_t value, uint8_t status)
 {
-	mcp2210_report req;
-
-	proto_encode_write_eeprom(req, addr, value);
-	ck_assert_uint_eq(send(req), status);
+	ck_assert_uint_eq(fx_write_eeprom(emu, addr, value), status);
 }
 
-static uint8_t read_eeprom(uint8_t addr)
-{
-	mcp2210_report req, resp;
-	uint8_t value;
-
-	proto_encode_read_eeprom(req, addr);
-	fx_xchg(emu, req, resp);
-	ck_assert_int_eq(proto_decode_read_eeprom(resp, addr, &value), 0);
-	return value;
-}
+static uint8_t read_eeprom(uint8_t addr) { return fx_read_eeprom(emu, addr); }
 
 /* emu_free, then a new emulator on the same state file: a power cycle across processes. */
 static int reopen(const char *serial)
@@ -628,7 +616,8 @@ END_TEST
 
 START_TEST(test_state_file_keeps_serial)
 {
-	ck_assert_int_eq(reopen("OTHER-SERIAL"), 0);
+	ck_assert_int_eq(reopen("OTHER-SERIAL"), -EEXIST); /* another chip's serial: refused */
+	ck_assert_int_eq(reopen(NULL), 0);
 	expect_identity(MCP2210_VID_FACTORY, MCP2210_PID_FACTORY, "Microchip Technology Inc.",
 			"MCP2210 USB to SPI Master", "0000000000");
 }

@@ -38,6 +38,26 @@ void fx_xchg(struct emu *e, const mcp2210_report req, mcp2210_report resp)
 	ck_assert_uint_eq(resp[0], req[0]);
 }
 
+uint8_t fx_write_eeprom(struct emu *e, uint8_t addr, uint8_t value)
+{
+	mcp2210_report req, resp;
+
+	proto_encode_write_eeprom(req, addr, value);
+	fx_xchg(e, req, resp);
+	return resp[1];
+}
+
+uint8_t fx_read_eeprom(struct emu *e, uint8_t addr)
+{
+	mcp2210_report req, resp;
+	uint8_t value;
+
+	proto_encode_read_eeprom(req, addr);
+	fx_xchg(e, req, resp);
+	ck_assert_int_eq(proto_decode_read_eeprom(resp, addr, &value), 0);
+	return value;
+}
+
 void fx_raw(struct emu *e, mcp2210_report resp, const uint8_t *head, size_t len)
 {
 	mcp2210_report req = { 0 };

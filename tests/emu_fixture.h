@@ -18,6 +18,10 @@ struct emu *fx_emu_new_with_state(char *path, size_t size);
 
 /* One exchange, IN submitted first; fails the test if the emulator does not answer. */
 void fx_xchg(struct emu *e, const mcp2210_report req, mcp2210_report resp);
+/* 0x51: write one user EEPROM byte; returns the answer's status byte. */
+uint8_t fx_write_eeprom(struct emu *e, uint8_t addr, uint8_t value);
+/* 0x50: the user EEPROM byte at addr (the answer checked). */
+uint8_t fx_read_eeprom(struct emu *e, uint8_t addr);
 
 /* Send a request whose leading bytes are head (the rest 0) and get the answer. */
 void fx_raw(struct emu *e, mcp2210_report resp, const uint8_t *head, size_t len);

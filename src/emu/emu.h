@@ -22,11 +22,16 @@ struct emu;
 
 struct emu_config {
 	/* NVRAM and EEPROM are loaded from and saved to this file (NULL: kept in memory only).
-	 * A missing file starts a factory-fresh chip and is created. */
+	 * A missing file starts a factory-fresh chip and is created (mode 0600: it holds the
+	 * password). A symlink is followed: its target is what is replaced at each save. The
+	 * file is locked while the emulator lives: a second emulator on it fails with -EBUSY. */
 	const char *state_file;
-	/* USB serial number string (the chip's factory serial; not in NVRAM). NULL: "0000000000".
-	 * A state file remembers the serial it was created with, and wins over this. */
+	/* USB serial number string (the chip's factory serial; not in NVRAM), as
+	 * emu_serial_valid() accepts. A state file remembers the serial it was created with:
+	 * serial names the chip, and a file holding another serial fails with -EEXIST;
+	 * serial_default only applies to a new chip. Both NULL: "0000000000". */
 	const char *serial;
+	const char *serial_default;
 	/* Length of a USB frame in ns: 1 000 000 for full speed. 0 switches the timing model off:
 	 * exchanges take no time and SPI clocking is instantaneous. */
 	uint64_t frame_ns;
@@ -34,10 +39,14 @@ struct emu_config {
 
 #define EMU_DEFAULT_FRAME_NS 1000000ull
 
-/* Creates a powered-up chip. 0 or -errno (-ENOMEM, -EINVAL for a bad state file, or the
- * errno of reading it). */
+/* Creates a powered-up chip. 0 or -errno: -ENOMEM; -EINVAL for a bad serial or a bad state
+ * file (which line and why is logged); -EEXIST and -EBUSY as above; or the errno of opening,
+ * reading or creating the file. */
 int emu_new(const struct emu_config *cfg, struct emu **out);
 void emu_free(struct emu *e);
+/* A serial the emulator can report and keep in its state file: 1 to 31 printable ASCII
+ * characters (0x20..0x7e; no newline, as the file is line-based). */
+bool emu_serial_valid(const char *serial);
 
 /* ---- the USB side ----------------------------------------------------------------------- */
 

@@ -12,13 +12,23 @@
 
 #define EMU_DEFAULT_SERIAL "0000000000"
 
-int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value)
+bool emu_serial_valid(const char *value)
 {
 	size_t len = strlen(value);
 
-	if (len > EMU_SERIAL_MAX)
+	if (len == 0 || len > EMU_SERIAL_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (value[i] < 0x20 || value[i] > 0x7e)
+			return false;
+	return true;
+}
+
+int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value)
+{
+	if (!emu_serial_valid(value))
 		return -EINVAL;
-	memcpy(serial, value, len + 1);
+	memcpy(serial, value, strlen(value) + 1);
 	return 0;
 }
 
@@ -34,21 +44,22 @@ int emu_new(const struct emu_config *cfg, struct emu **out)
 	e->cfg = *cfg;
 	e->cfg.state_file = NULL;
 	e->cfg.serial = NULL;
+	e->cfg.serial_default = NULL;
+	e->state_fd = -1;
 	if (cfg->state_file) {
-		e->state_file = strdup(cfg->state_file);
+		e->state_file = emu_state_target(cfg->state_file);
 		if (!e->state_file) {
-			ret = -ENOMEM;
+			ret = -errno;
 			goto err_free;
 		}
 	}
-	ret = emu_serial_set(e->serial, cfg->serial ? cfg->serial : EMU_DEFAULT_SERIAL);
+	ret = emu_serial_set(e->serial, cfg->serial ? cfg->serial
+						     : cfg->serial_default ? cfg->serial_default : EMU_DEFAULT_SERIAL);
 	if (ret < 0)
 		goto err_free_path;
 	emu_nvram_factory(&e->nvram);
 	if (e->state_file) {
-		ret = emu_state_load(e);
-		if (ret == -ENOENT)
-			ret = emu_state_save(e);
+		ret = emu_state_start(e, cfg->serial);
 		if (ret < 0)
 			goto err_free_path;
 	}
@@ -66,6 +77,7 @@ int emu_new(const struct emu_config *cfg, struct emu **out)
 	return 0;
 
 err_free_path:
+	emu_state_close(e);
 	free(e->state_file);
 err_free:
 	free(e);
@@ -79,7 +91,9 @@ void emu_free(struct emu *e)
 	for (unsigned i = 0; i < EMU_CS_LINES; i++)
 		emu_periph_free(e->periph[i]);
 	pthread_mutex_destroy(&e->lock);
+	emu_state_close(e);
 	free(e->state_file);
+	explicit_bzero(&e->nvram, sizeof(e->nvram));
 	free(e);
 }
 

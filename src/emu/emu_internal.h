@@ -51,7 +51,8 @@ struct emu_fault_state {
 struct emu {
 	pthread_mutex_t lock; /* protects everything below, the peripherals included */
 	struct emu_config cfg;
-	char *state_file;
+	char *state_file; /* the file a symlink chain ends at (emu_state_target) */
+	int state_fd;     /* state_file, open and flock()ed for the emulator's life; -1 none */
 	char serial[EMU_SERIAL_MAX + 1];
 	uint64_t now_ns;
 	bool plugged;
@@ -95,8 +96,8 @@ void emu_usb_flush(struct emu *e);
 
 /* emu_core.c */
 void emu_power_up(struct emu *e);
-/* Copy a serial number of at most EMU_SERIAL_MAX characters; -EINVAL if longer (nothing
- * copied). Touches no chip state, so needs no lock. */
+/* Copy a serial number that emu_serial_valid() accepts; -EINVAL otherwise (nothing copied).
+ * Touches no chip state, so needs no lock. */
 int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value);
 /* Act on everything due by now (a transaction's CS release), hand the bus over, and move the
  * peripherals to the pin levels. */
@@ -136,8 +137,22 @@ void emu_bus_release_cmd(struct emu *e, const mcp2210_report req, mcp2210_report
 void emu_nvram_factory(struct emu_nvram *nv);
 void emu_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_report resp);
 
-/* emu_state.c */
-int emu_state_load(struct emu *e);
+/* emu_state.c: the file's content. emu_state_save: save the NVRAM, EEPROM and serial (0, or
+ * -errno of the write: -ENOSPC, -EIO, ...). emu_state_start does what emu_new needs: open and
+ * load the file, or make it for a new chip; with serial given, a file holding another chip's
+ * serial fails with -EEXIST. -EINVAL for a damaged file and -EBUSY for one another emulator
+ * holds, each logged with the reason. */
 int emu_state_save(struct emu *e);
+int emu_state_start(struct emu *e, const char *serial);
+
+/* emu_state_file.c: the file. emu_state_target: the path a chain of symlinks from path ends
+ * at (malloc'd; NULL with errno, ELOOP for a loop). emu_state_open: open and lock it; 0,
+ * -ENOENT when there is none, -EBUSY when another process holds its lock. emu_state_replace:
+ * write data to a new 0600 file in the same directory, lock it, and put it in place of the old
+ * (atomically; the first time only if there is still none: else -EEXIST). */
+char *emu_state_target(const char *path);
+int emu_state_open(struct emu *e);
+void emu_state_close(struct emu *e);
+int emu_state_replace(struct emu *e, const char *data, size_t len);
 
 #endif

@@ -57,17 +57,21 @@ static bool writes_blocked(const struct emu *e)
 	}
 }
 
-static void persist(struct emu *e)
+/* Write the change through to the state file. A chip whose flash write fails keeps the old
+ * content and answers 0xFA (EEPROM write failed): so does the emulator when the file cannot
+ * be saved (disk full, read-only, ...), the caller restoring what it changed. */
+static bool persist(struct emu *e)
 {
 	int ret = emu_state_save(e);
 
 	if (ret < 0)
-		log_err("emulator: cannot save state to %s: %s", e->state_file, strerror(-ret));
+		log_err("emulator: cannot save state to %s: %s; the write is refused", e->state_file, strerror(-ret));
+	return ret == 0;
 }
 
 static uint8_t write_eeprom(struct emu *e, const mcp2210_report req)
 {
-	uint8_t addr, value;
+	uint8_t addr, value, old;
 
 	if (proto_parse_write_eeprom(req, &addr, &value) < 0)
 		return MCP2210_STATUS_UNKNOWN_COMMAND;
@@ -76,8 +80,12 @@ static uint8_t write_eeprom(struct emu *e, const mcp2210_report req)
 	if (emu_fault_fire(e, EMU_FAULT_EEPROM_WRITE))
 		return MCP2210_STATUS_EEPROM_WRITE_FAILED;
 	/* a worn cell: the write "succeeds" with another value, only a read-back shows it */
+	old = e->nvram.eeprom[addr];
 	e->nvram.eeprom[addr] = emu_fault_fire(e, EMU_FAULT_SILENT_WRITE) ? (uint8_t)~value : value;
-	persist(e);
+	if (!persist(e)) {
+		e->nvram.eeprom[addr] = old;
+		return MCP2210_STATUS_EEPROM_WRITE_FAILED;
+	}
 	return MCP2210_STATUS_OK;
 }
 
@@ -129,6 +137,7 @@ static void set_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_repor
 {
 	uint8_t cmd = MCP2210_CMD_SET_NVRAM;
 	struct emu_nvram before = e->nvram;
+	bool guessed = e->password_guessed;
 	uint8_t sub;
 
 	if (proto_parse_nvram_sub(req, &sub) < 0) {
@@ -160,7 +169,12 @@ static void set_nvram_cmd(struct emu *e, const mcp2210_report req, mcp2210_repor
 		else
 			e->password_guessed = true;
 	}
-	persist(e);
+	if (!persist(e)) {
+		e->nvram = before;
+		e->password_guessed = guessed;
+		proto_answer_status(resp, cmd, MCP2210_STATUS_EEPROM_WRITE_FAILED);
+		return;
+	}
 	proto_answer_set_nvram(resp, sub);
 }
 

@@ -21,6 +21,7 @@ XFER_MANY=$HELPERS/xfer_many
 POLL_WAIT=$HELPERS/poll_wait
 READ_INTR=$HELPERS/read_intr
 WRITES=$HELPERS/writes
+SYSLOG_LISTEN=$HELPERS/syslog_listen
 
 TMP=""
 MNT=""
@@ -190,6 +191,49 @@ mount_emu()
 	done
 }
 
+# find_daemon: the pid of the mcp2210fs serving $MNT that went to the background (without
+# -f), found by its command line, which names our (unique) mount point.
+find_daemon()
+{
+	for _p in /proc/[0-9]*; do
+		_c=$({ tr '\0' ' ' <"$_p/cmdline"; } 2>/dev/null) || continue
+		case $_c in
+		*mcp2210fs*" $MNT "*)
+			echo "${_p#/proc/}"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# bg_daemon: find_daemon, remembered for the cleanup (BG_PID), or fail.
+BG_PID=""
+bg_daemon()
+{
+	BG_PID=$(find_daemon) || fail "no mcp2210fs process for $MNT"
+}
+
+# unmount_bg [CMD...]: fusermount3 -u $MNT (run under CMD, e.g. as another user), then the
+# background daemon BG_PID must end within 5 s.
+unmount_bg()
+{
+	"$@" fusermount3 -u "$MNT" || fail "fusermount3 -u $MNT"
+	wait_until 100 pid_gone "$BG_PID" || fail "the daemon (pid $BG_PID) still runs 5 s after fusermount3 -u"
+	BG_PID=""
+	ok "unmounted; the daemon exited"
+}
+
+# drop_copied_fuse_mounts: in a mount namespace of a test's own (unshare -m), detach the
+# copies of FUSE mounts it was born with (other tests', running at the same time). Each copy
+# keeps its file system alive: the daemon of a mount unmounted outside would go on running
+# until this namespace ends.
+drop_copied_fuse_mounts()
+{
+	awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) ~ /^fuse/) print $5 }' /proc/self/mountinfo |
+		while read -r _m; do umount -l "$(printf '%b' "$_m")" 2>/dev/null; done
+}
+
 # Reaps the daemon after it has exited; sets DAEMON_STATUS.
 reap_daemon()
 {
@@ -246,6 +290,10 @@ cleanup()
 			_rc=1
 		fi
 		force_stop
+	fi
+	if [ -n "$BG_PID" ]; then
+		is_mounted && fusermount3 -u -z "$MNT" 2>/dev/null
+		wait_until 100 pid_gone "$BG_PID" || kill -KILL "$BG_PID" 2>/dev/null
 	fi
 	if [ -n "$TMP" ]; then
 		if is_mounted; then
@@ -407,6 +455,6 @@ if env --default-signal=INT true >/dev/null 2>&1; then
 else
 	ENV_DEFAULT_SIGNAL=no
 fi
-for _h in "$FSOP" "$XFER_MANY" "$POLL_WAIT" "$READ_INTR"; do
+for _h in "$FSOP" "$XFER_MANY" "$POLL_WAIT" "$READ_INTR" "$SYSLOG_LISTEN"; do
 	[ -x "$_h" ] || fail "test helper $_h not built"
 done
