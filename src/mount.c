@@ -283,6 +283,21 @@ static int start_usb(struct mount *m)
 	return transport_usb_new(&sel, &m->transport);
 }
 
+/* -o trace=FILE: the device talks through a trace of the transport. For an emulated chip the
+ * head of the file says how to make the same chip again (mcp2210-replay reads it). */
+static int start_trace(struct mount *m)
+{
+	char header[256] = "";
+
+	if (!m->opt.trace_file)
+		return 0;
+	if (m->emu)
+		snprintf(header, sizeof(header), "# peripherals: %s\n# state: %s\n",
+			 m->opt.peripherals ? m->opt.peripherals : EMU_DEFAULT_PERIPHERALS,
+			 m->opt.state_file ? m->opt.state_file : "(power-up defaults)");
+	return transport_trace_new(m->transport, m->opt.trace_file, header, &m->trace);
+}
+
 /* Bring up the device (emulated or USB), the worker, and recover a chip a previous host left
  * mid-transfer; for USB, the thread that watches for unplug and return. */
 int mount_start(struct mount *m)
@@ -293,11 +308,14 @@ int mount_start(struct mount *m)
 	ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
 	if (ret < 0)
 		goto err_lock;
-	device_init(&m->dev, m->transport, m->opt.timeout_ms);
-	if (m->opt.naive) { /* the benchmark's baseline: what other drivers do */
+	if (m->opt.naive) /* the benchmark's baseline: what other drivers do */
 		m->transport->in_first = false;
+	ret = start_trace(m);
+	if (ret < 0)
+		goto err_transport;
+	device_init(&m->dev, m->trace ? m->trace : m->transport, m->opt.timeout_ms);
+	if (m->opt.naive)
 		m->dev.use_cache = false;
-	}
 	ret = worker_start(m, MOUNT_QUEUE_MAX, &m->worker);
 	if (ret < 0)
 		goto err_transport;
@@ -320,6 +338,8 @@ err_worker:
 	worker_stop(m->worker);
 	m->worker = NULL;
 err_transport:
+	transport_free(m->trace);
+	m->trace = NULL;
 	transport_free(m->transport);
 	m->transport = NULL;
 	emu_free(m->emu);
@@ -339,6 +359,8 @@ void mount_stop(struct mount *m)
 	}
 	worker_stop(m->worker);
 	m->worker = NULL;
+	transport_free(m->trace);
+	m->trace = NULL;
 	transport_free(m->transport);
 	m->transport = NULL;
 	emu_free(m->emu);

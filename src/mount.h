@@ -40,6 +40,7 @@ struct mount_options {
 	char *password_file;
 	int list;
 	char *group;     /* -o gid=GROUP: name or number */
+	char *trace_file; /* -o trace=FILE */
 	long gid;        /* resolved, -1 for none */
 	int source_seen; /* positional arguments seen (fstab source, then mount point) */
 	int show_help;
@@ -51,6 +52,7 @@ struct mount {
 	struct mount_options opt;
 	struct emu *emu; /* NULL unless emulated, and then the transport is USB */
 	struct transport *transport;
+	struct transport *trace; /* -o trace: wraps transport; the device talks through it */
 	struct worker *worker;
 
 	/* USB only: a thread that notices the device going and brings it back when it returns

@@ -42,6 +42,7 @@ static const struct fuse_opt option_table[] = {
 	OPT("allow_permanent_lock", allow_permanent_lock, 1),
 	OPT("password_file=%s", password_file, 0),
 	OPT("gid=%s", group, 0),
+	OPT("trace=%s", trace_file, 0),
 	OPT("--list", list, 1),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -250,6 +251,7 @@ void options_free(struct mount_options *opt)
 	free(opt->emu_frame_us_arg);
 	free(opt->timeout_arg);
 	free(opt->poll_interval_arg);
+	free(opt->trace_file);
 }
 
 void options_show_help(const char *progname)
@@ -275,6 +277,7 @@ void options_show_help(const char *progname)
 	       "    -o allow_permanent_lock  allow writing \"locked\" to nvram/access (irreversible)\n"
 	       "    -o password_file=PATH  file with the 8-character NVRAM password\n"
 	       "    -o gid=GROUP           files belong to GROUP, writable ones group-writable\n"
+	       "    -o trace=FILE          record every USB exchange in FILE (mcp2210fs(8), Traces)\n"
 	       "Without -f the daemon logs to syslog; -V prints the versions of mcp2210fs, libfuse, libusb.\n\n",
 	       progname, progname);
 	printf("libfuse options:\n");

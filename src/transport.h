@@ -26,6 +26,11 @@ struct transport_ops {
 	/* Optional: is the device still the one we talk to? 0, or -ENODEV once it was unplugged
 	 * (learnt without an exchange, e.g. from hotplug events). */
 	int (*check)(struct transport *t);
+	/* Optional, for traces (transport_trace.c): when the last exchange's request went out and
+	 * when the exchange ended (answer, timeout or error), in ns on the device's own clock, e.g.
+	 * an emulated chip's virtual time since power-up. NULL: the transport has no clock of its
+	 * own, and the trace uses the host's CLOCK_MONOTONIC around the call. */
+	void (*times)(struct transport *t, uint64_t *out_ns, uint64_t *end_ns);
 	void (*free)(struct transport *t);
 };
 
@@ -55,6 +60,13 @@ static inline void transport_free(struct transport *t)
 	if (t)
 		t->ops->free(t);
 }
+
+/* A trace of every exchange through inner (doc/trace-format.md), written to path: the
+ * returned transport forwards each call to inner (which it does not own) and appends what
+ * went and came to the file. header: extra "# key: value" lines for the file's head, or NULL.
+ * 0, or -errno with the reason logged (the file cannot be created, -ENOMEM). A write error
+ * later is logged once; exchanges go on. Worker thread only, as every transport. */
+int transport_trace_new(struct transport *inner, const char *path, const char *header, struct transport **out);
 
 /* The in-process emulated chip (transport_emu.c). The transport does not own the emulator.
  * With realtime, virtual time follows the wall clock: an exchange returns no earlier than the

@@ -17,6 +17,7 @@ struct transport_emu {
 	struct emu *emu;
 	bool realtime;
 	uint64_t t0_ns; /* wall clock at virtual time 0 */
+	uint64_t out_ns, end_ns; /* virtual times of the last exchange, for traces */
 };
 
 static uint64_t monotonic_ns(void)
@@ -37,34 +38,23 @@ static void sleep_until(uint64_t wall_ns)
 		;
 }
 
-/* Hand the chip the wall-clock time that passed since it last saw the host. With USB frames,
- * the idle time is rounded to the nearest whole frame: the microseconds a host spends between
- * an IN completion and its next OUT do not cost a real host controller a frame, and must not
- * cost the model one, while a host that waited 4.8 ms has let the chip run for about 5. */
-static void catch_up(struct transport_emu *t)
-{
-	uint64_t wall = monotonic_ns() - t->t0_ns, now = emu_now(t->emu), frame = emu_frame_ns(t->emu);
-
-	if (wall <= now)
-		return;
-	emu_advance(t->emu, frame ? (wall - now + frame / 2) / frame * frame : wall - now);
-}
-
 static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms)
 {
 	struct transport_emu *t = (struct transport_emu *)base;
 	int ret;
 
-	if (t->realtime)
-		catch_up(t);
+	if (t->realtime) /* hand the chip the time that passed since it last saw the host */
+		emu_follow(t->emu, monotonic_ns() - t->t0_ns);
+	t->out_ns = emu_now(t->emu);
 	ret = emu_exchange(t->emu, req, resp, base->in_first ? EMU_IN_FIRST : EMU_OUT_FIRST);
 	if (ret == -ETIMEDOUT) {
 		/* No answer: a real host waits its whole timeout. */
 		emu_advance(t->emu, (uint64_t)timeout_ms * 1000000ull);
 		log_debug("emulator: no answer to 0x%02x within %u ms", req[0], timeout_ms);
 	}
+	t->end_ns = emu_now(t->emu);
 	if (t->realtime)
-		sleep_until(t->t0_ns + emu_now(t->emu));
+		sleep_until(t->t0_ns + t->end_ns);
 	return ret;
 }
 
@@ -79,12 +69,22 @@ static int emu_drain_op(struct transport *base)
 	return ret == -EAGAIN ? n : ret;
 }
 
+/* The chip's virtual clock is the trace's: a replay on a fresh chip reproduces it exactly. */
+static void emu_times_op(struct transport *base, uint64_t *out_ns, uint64_t *end_ns)
+{
+	const struct transport_emu *t = (const struct transport_emu *)base;
+
+	*out_ns = t->out_ns;
+	*end_ns = t->end_ns;
+}
+
 static void emu_free_op(struct transport *base) { free(base); }
 
 static const struct transport_ops emu_ops = {
 	.name = "emulator",
 	.exchange = emu_exchange_op,
 	.drain = emu_drain_op,
+	.times = emu_times_op,
 	.free = emu_free_op,
 };
 

@@ -59,6 +59,13 @@ enum emu_order {
  * injection), -ENODEV while unplugged. Advances virtual time by the frames it costs. */
 int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, enum emu_order order);
 
+/* The OUT half of an exchange in the frame model of emu_exchange(), for a transport that sees
+ * the IN separately (the USB harness): order says whether an IN transfer was already pending
+ * when the OUT came. Counts the exchange and its frames like emu_exchange(); *answer_ns is the
+ * virtual time at which an IN collects the answer (emu_in() hands it over). Returns as
+ * emu_out(). */
+int emu_out_framed(struct emu *e, const mcp2210_report req, enum emu_order order, uint64_t *answer_ns);
+
 /* The two halves, for a transport that models them separately. The chip has one IN buffer
  * (DS22288A p. 1): while its answer is unread the OUT endpoint NAKs, and one further OUT
  * report waits (as in a host controller retrying it) until emu_in() took the answer; then the
@@ -75,6 +82,10 @@ uint64_t emu_now(const struct emu *e);
 uint64_t emu_frame_ns(const struct emu *e);
 /* Let time pass with no USB traffic (SPI clocking, flash busy, ...). */
 void emu_advance(struct emu *e, uint64_t ns);
+/* A host's clock says elapsed_ns passed since virtual time 0: let the chip catch up, idle time
+ * rounded to the nearest whole frame (whole microseconds without frames). Never goes back.
+ * Shared by every transport that follows the wall clock, so that all have one frame model. */
+void emu_follow(struct emu *e, uint64_t elapsed_ns);
 
 /* Level an external circuit drives on a pin (0/1); what the chip reads when the pin is an
  * input. Edges on GP6 count per the interrupt mode when GP6 has its dedicated function.

@@ -131,37 +131,51 @@ int emu_in(struct emu *e, mcp2210_report resp)
 	return ret;
 }
 
-/* The OUT goes in the first frame that starts at or after now and the chip answers at once.
- * An IN transfer that is already pending collects the answer in that same frame; one the host
- * submits only after it saw the OUT complete (end of that frame) costs the next frame too. */
-static unsigned take_frames(struct emu *e, enum emu_order order)
+/*
+ * The frame model of one exchange, the only one: emu_exchange() and the USB harness
+ * (tests/usb-emu-run, which sees the OUT and the IN separately) both go through it.
+ * The OUT goes in the first frame that starts at or after now and the chip answers at once.
+ * An IN transfer that is already pending collects the answer at the end of that frame; one the
+ * host submits only after it saw the OUT complete (end of that frame) costs the next frame too.
+ * Counts the exchange and its frames and leaves now at the time the answer is collected.
+ */
+static int out_framed_locked(struct emu *e, const mcp2210_report req, enum emu_order order)
 {
 	uint64_t f = e->cfg.frame_ns;
 	unsigned frames = order == EMU_IN_FIRST ? 1 : 2;
+	int ret;
 
+	disconnect_countdown(e);
+	if (!e->plugged)
+		return -ENODEV;
 	if (f) {
 		e->now_ns = (e->now_ns + f - 1) / f * f;
 		emu_sync(e);
 	}
-	return frames;
+	e->counters.exchanges++;
+	e->counters.frames += frames;
+	ret = out_locked(e, req);
+	e->now_ns += frames * f;
+	return ret;
+}
+
+int emu_out_framed(struct emu *e, const mcp2210_report req, enum emu_order order, uint64_t *answer_ns)
+{
+	int ret;
+
+	pthread_mutex_lock(&e->lock);
+	ret = out_framed_locked(e, req, order);
+	*answer_ns = e->now_ns;
+	pthread_mutex_unlock(&e->lock);
+	return ret;
 }
 
 int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, enum emu_order order)
 {
-	unsigned frames;
 	int ret;
 
 	pthread_mutex_lock(&e->lock);
-	disconnect_countdown(e);
-	if (!e->plugged) {
-		ret = -ENODEV;
-		goto out;
-	}
-	frames = take_frames(e, order);
-	e->counters.exchanges++;
-	e->counters.frames += frames;
-	ret = out_locked(e, req);
-	e->now_ns += frames * e->cfg.frame_ns;
+	ret = out_framed_locked(e, req, order);
 	if (ret == -EAGAIN) {
 		/* An earlier emu_out() left a report waiting too: our IN reads the unread answer,
 		 * which lets that report in, and ours waits in its place. */
@@ -173,9 +187,26 @@ int emu_exchange(struct emu *e, const mcp2210_report req, mcp2210_report resp, e
 	}
 	if (ret == -EAGAIN)
 		ret = -ETIMEDOUT;
-out:
 	pthread_mutex_unlock(&e->lock);
 	return ret;
+}
+
+/* Idle time as a host sees it. With USB frames it is rounded to the nearest whole frame: the
+ * microseconds a host spends between an IN completion and its next OUT do not cost a real host
+ * controller a frame, and must not cost the model one, while a host that waited 4.8 ms has let
+ * the chip run for about 5. Without frames, whole microseconds (what a trace records). */
+void emu_follow(struct emu *e, uint64_t elapsed_ns)
+{
+	uint64_t f = e->cfg.frame_ns;
+
+	pthread_mutex_lock(&e->lock);
+	if (elapsed_ns > e->now_ns) {
+		uint64_t idle = elapsed_ns - e->now_ns;
+
+		e->now_ns += f ? (idle + f / 2) / f * f : idle / 1000 * 1000;
+		emu_sync(e);
+	}
+	pthread_mutex_unlock(&e->lock);
 }
 
 void emu_fault_arm(struct emu *e, enum emu_fault kind, unsigned count)
