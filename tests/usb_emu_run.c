@@ -6,13 +6,17 @@
  *
  *   usb-emu-run [--devices N] [--state FILE] [--control FIFO] [--frame-us N] [-v] -- CMD [ARG...]
  *
- * Device K (1-based) has serial EMU0000001, EMU0000002, ... (unless its state file remembers
+ * Device K (1-based) has serial 0000000001, 0000000002, ... (ten digits, as a real chip's
+ * factory serial: public libraries check that; unless its state file remembers
  * another), sits on bus 1 at sysfs name 1-K, starts with address K+1 (a replug takes the next
  * free one), is bound to "usbhid" until a client detaches it, and carries
  * EMU_DEFAULT_PERIPHERALS. With
  * --state FILE device 1 keeps NVRAM/EEPROM in FILE, device K>1 in FILE.K. --frame-us 0 (the
- * default) answers at once; --frame-us 1000 models full-speed frames: the chip's clock follows
- * the wall clock and an answer is reaped at the end of the frame after the OUT report.
+ * default) answers at once; --frame-us 1000 models full-speed frames with the in-process
+ * emulator's own code (emu_follow, emu_out_framed): the chip's clock follows the wall clock,
+ * and an answer whose IN URB was already waiting is reaped at the end of the frame that
+ * carried the OUT report (one frame per exchange); an IN submitted after the OUT completed
+ * gets it one frame later (two frames).
  *
  * Control channel (--control FIFO): the harness creates FIFO (and FIFO.reply unless it exists
  * as a FIFO already) and reads commands from it, one per line:
@@ -32,7 +36,8 @@
  *                         reads the answers: one waits in its IN buffer, a second OUT in the
  *                         NAKing endpoint (what a program that left mid-exchange leaves behind)
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
- *                         spi_bytes=N" (N: bytes the chip clocked on SPI so far)
+ *                         exchanges=X frames=F spi_bytes=N" (X: OUT reports so far, F: the USB
+ *                         frames the frame model gave them, N: bytes the chip clocked on SPI)
  * Every command is processed completely (uevent sent) before its reply line, "ok" or
  * "error: ...", is written to FIFO.reply. A test that needs ordering reads that line:
  *   echo "unplug 1" >"$ctl"; read -r reply <"$ctl.reply"
@@ -274,21 +279,10 @@ static uint8_t *urb_in_data(struct usbemu_urb *u)
 	return u->buf->data + (u->type == USBDEVFS_URB_TYPE_CONTROL ? 8 : 0);
 }
 
-/* Bring the chip's virtual clock up to the wall clock, in whole frames (as transport_emu).
- * Without frames the clock still follows the wall: a flash erase must end some time. */
-static void dev_catch_up(struct usbemu_dev *d)
-{
-	uint64_t wall, now, f = usbemu.frame_ns;
-
-	wall = usbemu_mono_ns() - d->t0_ns;
-	now = emu_now(d->emu);
-	if (!f) {
-		if (wall > now)
-			emu_advance(d->emu, wall - now);
-	} else if (wall > now) {
-		emu_advance(d->emu, (wall - now + f / 2) / f * f); /* nearest frame, as transport_emu */
-	}
-}
+/* Bring the chip's virtual clock up to the wall clock, the way the in-process transport does
+ * (emu_follow: one model). Without frames the clock still follows the wall: a flash erase must
+ * end some time. */
+static void dev_catch_up(struct usbemu_dev *d) { emu_follow(d->emu, usbemu_mono_ns() - d->t0_ns); }
 
 /* Hand the chip's queued answers to waiting IN URBs, oldest first. */
 static void node_pump(struct usbemu_node *n)
@@ -320,23 +314,24 @@ static void node_pump_wake(struct usbemu_node *n)
 		usbemu_wake();
 }
 
-/* One OUT report to the chip; with frames, its answer is due at the end of the next frame. */
+/* One OUT report to the chip, in the emulator's own frame model (emu_out_framed, the code of
+ * the in-process emu_exchange): when an IN URB is already waiting, the answer is due at the end
+ * of the frame that carries the OUT (one frame per exchange); when the client submits its IN
+ * only after this OUT completed, one frame later (two). The OUT URB itself completes at once. */
 static int node_out(struct usbemu_node *n, const uint8_t *data, size_t len)
 {
 	struct usbemu_dev *d = n->dev;
+	enum emu_order order = g_queue_is_empty(&n->in_pending) ? EMU_OUT_FIRST : EMU_IN_FIRST;
 	mcp2210_report req;
+	uint64_t answer_ns = 0;
 	int ret;
 
 	memset(req, 0, sizeof(req));
 	memcpy(req, data, len < sizeof(req) ? len : sizeof(req));
 	dev_catch_up(d);
-	ret = emu_out(d->emu, req);
-	if (usbemu.frame_ns) {
-		uint64_t f = usbemu.frame_ns, due = d->t0_ns + (emu_now(d->emu) + f - 1) / f * f + f;
-
-		if (due > n->in_due_ns)
-			n->in_due_ns = due;
-	}
+	ret = emu_out_framed(d->emu, req, order, &answer_ns);
+	if (usbemu.frame_ns && d->t0_ns + answer_ns > n->in_due_ns)
+		n->in_due_ns = d->t0_ns + answer_ns;
 	log_debug("%s: OUT report 0x%02x -> %d", n->devnode, req[0], ret);
 	return ret;
 }
@@ -1307,8 +1302,10 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 		dev_catch_up(d);
 		emu_counters_get(d->emu, &c);
 		if (d->node)
-			snprintf(reply, size, "ok plugged=1 bus=%u devnum=%u driver=%s clients=%u spi_bytes=%llu",
+			snprintf(reply, size,
+				 "ok plugged=1 bus=%u devnum=%u driver=%s clients=%u exchanges=%llu frames=%llu spi_bytes=%llu",
 				 USBEMU_BUS, d->node->devnum, driver_name(d->node->driver), clients_count(d->node),
+				 (unsigned long long)c.exchanges, (unsigned long long)c.frames,
 				 (unsigned long long)c.spi_bytes);
 		else
 			snprintf(reply, size, "ok plugged=0");
@@ -1320,7 +1317,7 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 
 static void ctl_line(const char *line)
 {
-	char reply[160];
+	char reply[256];
 	size_t len;
 
 	while (*line == ' ' || *line == '\t')
@@ -1482,7 +1479,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: usb-emu-run [--devices N] [--state FILE] [--control FIFO] [--frame-us N] [-v] -- COMMAND [ARGS...]\n"
 		"Run COMMAND with N emulated MCP2210s (default 1) attached as USB devices through umockdev.\n"
-		"  --devices N    number of devices, 1..%d; serials EMU0000001, EMU0000002, ...\n"
+		"  --devices N    number of devices, 1..%d; serials 0000000001, 0000000002, ...\n"
 		"  --state FILE   keep device 1's NVRAM and EEPROM in FILE, device K's in FILE.K\n"
 		"  --control FIFO read unplug/replug/power_cycle/input/external_master/status commands from FIFO,\n"
 		"                 answer each with one line on FIFO.reply\n"
@@ -1646,7 +1643,7 @@ int main(int argc, char **argv)
 		int ret;
 
 		d->index = i + 1;
-		snprintf(serial, sizeof(serial), "EMU%07u", i + 1);
+		snprintf(serial, sizeof(serial), "%010u", i + 1);
 		if (state && i == 0)
 			cfg.state_file = state;
 		else if (state && asprintf(&file, "%s.%u", state, i + 1) >= 0)
