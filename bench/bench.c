@@ -36,6 +36,7 @@
 struct config {
 	const char *daemon;
 	const char *minfs;
+	const char *harness; /* tests/usb-emu-run, for section 6; NULL: not built */
 	const char *csv;
 	bool quick;
 	bool have_minfs;
@@ -52,6 +53,21 @@ static struct mnt *daemon_start(const struct config *cfg, unsigned frame_us, boo
 
 	snprintf(opts, sizeof(opts), "emu_frame_us=%u%s", frame_us, naive ? ",naive" : "");
 	return mnt_start(pre, tag);
+}
+
+/* The daemon on its libusb path, on the harness's device 1, its counters from the harness. */
+static struct mnt *harness_start(const struct config *cfg, bool naive, const char *tag)
+{
+	char ctl[96];
+	const char *pre[] = { cfg->harness, "--frame-us", "1000", "--control", ctl, "--", cfg->daemon, "-f",
+			      "-o", "serial=0000000001", naive ? "-o" : NULL, "naive", NULL };
+	struct mnt *m;
+
+	snprintf(ctl, sizeof(ctl), "/tmp/mcp2210fs-bench-%d-%s.ctl", (int)getpid(), tag);
+	m = mnt_start(pre, tag);
+	if (m)
+		snprintf(m->harness_ctl, sizeof(m->harness_ctl), "%s", ctl);
+	return m;
 }
 
 static struct mnt *minfs_start(const struct config *cfg)
@@ -135,6 +151,7 @@ static const char *const section_titles[] = {
 	"3. Daemon cost, emu_frame_us=0: pread(fd, 8, 0) on gpio/0/value; value/value2 = mcp2210fs/minimal FUSE fs",
 	"4. Scale: 8 emulated devices mounted at once, one client each, 1 ms frame model",
 	"5. Memory: peak RSS (VmHWM) of the daemon, one daemon per mounted device",
+	"6. USB path: the daemon through libusb under tests/usb-emu-run (umockdev), 1 ms frames, vs in-process (section 1)",
 };
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -413,6 +430,15 @@ static size_t steps_build(struct step *steps)
 	n = spi_steps(steps, n, "12000000", "12M", false);
 	return spi_steps(steps, n, "100000", "100k", true);
 }
+
+/* Section 6: operations of section 1 again, on the USB path (names as in section 1). */
+static const struct step usb_steps[] = {
+	{ .name = "read a GPIO value", .kind = STEP_READ, .path = "gpio/0/value", .min = 1 },
+	{ .kind = STEP_BITRATE, .value = "12000000" },
+	{ .kind = STEP_XFER, .len = XFER_MAX },
+	{ .name = "SPI 65535 B @12M, unchanged", .kind = STEP_XFER, .len = XFER_MAX, .min = 1094 },
+};
+#define USB_STEPS (sizeof(usb_steps) / sizeof(usb_steps[0]))
 
 static int eeprom_byte_write(struct dev *d)
 {
@@ -709,6 +735,7 @@ struct results {
 	struct latency lat;
 	struct scale scale;
 	double hwm_frames, hwm_cost;
+	struct sample usb[USB_STEPS]; /* section 6 */
 };
 
 static void measure_spi(struct mnt *m, const struct config *cfg, struct results *r)
@@ -749,6 +776,20 @@ static void measure_frames(struct mnt *m, const struct config *cfg, const struct
 	measure_readers(m, cfg, r);
 	r->hwm_frames = mnt_proc_hwm_mib(m->pid);
 	r->valid = true;
+}
+
+/* Section 6: the same daemon on its libusb path under the USB harness, frames counted there. */
+static void measure_usb(const struct config *cfg, bool naive, struct results *r)
+{
+	struct mnt *m = harness_start(cfg, naive, naive ? "usb-naive" : "usb-opt");
+
+	if (!m) {
+		fprintf(stderr, "mcp2210fs-bench: the daemon did not mount under %s: %s\n", cfg->harness,
+			mnt_last_log_line);
+		return;
+	}
+	steps_run(m, usb_steps, USB_STEPS, false, r->usb);
+	mnt_stop(m, true);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1117,16 +1158,86 @@ static void rows_memory(const struct results *opt, const struct results *naive, 
 	row_note(r, "created, read whole, chip-erased: erased pages stay unbacked");
 }
 
+/* Section 6: per operation, what the harness's frame model counted through real libusb next to
+ * the in-process model's count for the same operation in section 1; they must be equal. */
+static const struct sample *section1_sample(const struct step *steps, size_t n, const struct results *r,
+					    const char *name)
+{
+	for (size_t i = 0; r && i < n; i++)
+		if (strcmp(steps[i].name, name) == 0)
+			return &r->s1[i];
+	return NULL;
+}
+
+static bool same_counts(const struct sample *usb, const struct sample *in)
+{
+	return usb && in && usb->done && !usb->err && in->done && !in->err && usb->ex == in->ex && usb->fr == in->fr;
+}
+
+static double ratio(double num, double den) { return den > 0 ? num / den : NAN; }
+
+static void rows_usb(const struct step *steps, size_t n, const struct results *opt, const struct results *naive,
+		     bool have_harness)
+{
+	const struct results *res[2] = { opt, naive };
+	const struct sample *last = &opt->usb[USB_STEPS - 1], *last_naive = naive ? &naive->usb[USB_STEPS - 1] : NULL;
+	double usb[2][2] = { { 0 } }, in[2][2] = { { 0 } }; /* [opt/naive][exchanges/frames] */
+	bool agree = have_harness;
+	struct row *r;
+
+	for (size_t i = 0; i < USB_STEPS; i++) {
+		double in_ex[2] = { NAN, NAN }, in_fr[2] = { NAN, NAN };
+		bool row_ok = have_harness;
+
+		if (!usb_steps[i].name[0])
+			continue;
+		r = row_new(6, "ex/fr", "%s via USB", usb_steps[i].name);
+		snprintf(r->target, sizeof(r->target), "= in-process");
+		for (int k = 0; k < 2 && res[k]; k++) {
+			const struct sample *u = &res[k]->usb[i], *p = section1_sample(steps, n, res[k], usb_steps[i].name);
+
+			put_sample(k ? r->naive : r->v, u);
+			row_ok = row_ok && same_counts(u, p);
+			if (!same_counts(u, p))
+				continue;
+			in_ex[k] = p->ex;
+			in_fr[k] = p->fr;
+			usb[k][0] += u->ex;
+			usb[k][1] += u->fr;
+			in[k][0] += p->ex;
+			in[k][1] += p->fr;
+		}
+		agree = agree && row_ok;
+		r->status = !have_harness ? "skip" : row_ok ? "PASS" : "MISS";
+		row_note(r, "in-process %.0f/%.0f, naive %.0f/%.0f", in_ex[0], in_fr[0], in_ex[1], in_fr[1]);
+	}
+	r = row_new(6, "fr/ex", "frames per exchange, USB | in-process");
+	r->v[0] = ratio(usb[0][1], usb[0][0]);
+	r->v[1] = ratio(in[0][1], in[0][0]);
+	r->naive[0] = ratio(usb[1][1], usb[1][0]);
+	r->naive[1] = ratio(in[1][1], in[1][0]);
+	snprintf(r->target, sizeof(r->target), "equal");
+	r->status = !have_harness ? "skip" : agree ? "PASS" : "MISS";
+	row_note(r, have_harness ? "IN first 1, OUT first (naive) 2: one frame model (emu_out_framed) on both paths"
+				 : "skipped: tests/usb-emu-run not built (needs umockdev; make check builds it)");
+	r = row_new(6, "ms/ex", "  wall time per exchange, SPI 64 KiB via USB");
+	r->v[0] = last->done && !last->err ? ratio(last->wall_s * 1e3, last->ex) : NAN;
+	if (last_naive && last_naive->done && !last_naive->err)
+		r->naive[0] = ratio(last_naive->wall_s * 1e3, last_naive->ex);
+	row_note(r, "host time: each URB is an ioctl round trip through umockdev (and this load); frames above are the model.s");
+}
+
 /* ---- main ------------------------------------------------------------------------------------- */
 
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--daemon PATH] [--minfs PATH] [--out FILE.csv] [--quick]\n"
+		"usage: %s [--daemon PATH] [--minfs PATH] [--out FILE.csv] [--harness PATH] [--quick]\n"
 		"Benchmark mcp2210fs on emulated devices (issue 5) and print one table.\n"
 		"  --daemon PATH   the mcp2210fs to run (default ./mcp2210fs)\n"
 		"  --minfs PATH    the minimal FUSE fs (default mcp2210fs-minfs next to this program)\n"
 		"  --out FILE.csv  the CSV copy of the table (default bench-results.csv)\n"
+		"  --harness PATH  tests/usb-emu-run: section 6 runs the daemon on its USB path under it\n"
 		"  --quick         short loops, skip the 5 s transaction at 100 kbit/s (under a minute)\n",
 		prog);
 }
@@ -1153,12 +1264,16 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 			cfg->minfs = argv[++i];
 		else if (strcmp(argv[i], "--out") == 0 && has_value)
 			cfg->csv = argv[++i];
+		else if (strcmp(argv[i], "--harness") == 0 && has_value)
+			cfg->harness = argv[++i];
 		else
 			return -EINVAL;
 	}
 	cfg->loop_s = cfg->quick ? 0.3 : 1.0;
 	cfg->spi_s = cfg->quick ? 0.5 : 2.0;
 	cfg->have_minfs = access(cfg->minfs, X_OK) == 0;
+	if (cfg->harness && access(cfg->harness, X_OK) != 0)
+		cfg->harness = NULL;
 	return 0;
 }
 
@@ -1168,7 +1283,7 @@ static int setup(const struct config *cfg)
 }
 
 static void build_rows(const struct step *steps, size_t nsteps, const struct results *opt, const struct results *naive,
-		       const struct latency *minfs, double minfs_hwm, double flash_growth)
+		       const struct latency *minfs, double minfs_hwm, double flash_growth, bool have_harness)
 {
 	rows_section1(steps, nsteps, opt, naive);
 	rows_spi(steps, nsteps, opt, naive);
@@ -1176,6 +1291,7 @@ static void build_rows(const struct step *steps, size_t nsteps, const struct res
 	rows_cost(opt, naive, minfs);
 	rows_scale(opt, naive);
 	rows_memory(opt, naive, minfs_hwm, flash_growth);
+	rows_usb(steps, nsteps, opt, naive, have_harness);
 }
 
 static struct results res_opt, res_naive;
@@ -1219,7 +1335,14 @@ int main(int argc, char *argv[])
 	measure_scale(&cfg, false, &res_opt.scale);
 	if (naive_available)
 		measure_scale(&cfg, true, &res_naive.scale);
-	build_rows(steps, nsteps, &res_opt, naive_available ? &res_naive : NULL, &minfs, minfs_hwm, flash_growth);
+	if (cfg.harness) {
+		fprintf(stderr, "[6] USB path under %s\n", cfg.harness);
+		measure_usb(&cfg, false, &res_opt);
+		if (naive_available)
+			measure_usb(&cfg, true, &res_naive);
+	}
+	build_rows(steps, nsteps, &res_opt, naive_available ? &res_naive : NULL, &minfs, minfs_hwm, flash_growth,
+		   cfg.harness != NULL);
 	print_table();
 	ret = write_csv(cfg.csv);
 	if (ret < 0)

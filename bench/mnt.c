@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +290,7 @@ struct mnt *mnt_start(const char *const pre[], const char *tag)
 		return NULL;
 	}
 	snprintf(m->log, sizeof(m->log), "%s.log", m->dir);
+	m->harness_ctl[0] = '\0';
 	while (pre[n] && n < 14) {
 		argv[n] = (char *)pre[n];
 		n++;
@@ -416,11 +418,66 @@ void mnt_counters_parse(const char *text, struct mnt_counters *c)
 	c->time_us = mnt_kv_get(text, "time_us");
 }
 
+/* One "status 1" to the USB harness's control FIFO (tests/usb_emu_run.c documents it), its
+ * reply line ("ok ... exchanges=X frames=F spi_bytes=N") into buf. 0 or -errno. */
+static int harness_status(const char *ctl, char *buf, size_t size)
+{
+	char reply_path[sizeof(((struct mnt *)0)->harness_ctl) + 8];
+	struct pollfd pfd = { .events = POLLIN };
+	size_t got = 0;
+	int fd = open(ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "status 1\n", 9) != 9)
+		ret = -EIO;
+	close(fd);
+	snprintf(reply_path, sizeof(reply_path), "%s.reply", ctl);
+	pfd.fd = ret ? -1 : open(reply_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (pfd.fd < 0)
+		return ret ? ret : -errno;
+	while (got + 1 < size && !memchr(buf, '\n', got)) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, 2000) <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		n = read(pfd.fd, buf + got, size - 1 - got);
+		if (n <= 0 && errno != EAGAIN) {
+			ret = -EIO;
+			break;
+		}
+		got += n > 0 ? (size_t)n : 0;
+		buf[got] = '\0';
+	}
+	close(pfd.fd);
+	return ret ? ret : strncmp(buf, "ok plugged=1 ", 13) == 0 ? 0 : -ENODEV;
+}
+
+static long long reply_get(const char *reply, const char *key)
+{
+	const char *p = strstr(reply, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
 int mnt_counters_get(const struct mnt *m, struct mnt_counters *c)
 {
-	char text[512];
-	ssize_t n = mnt_read(m, "emulator/counters", text, sizeof(text));
+	char text[512] = "";
+	ssize_t n;
 
+	if (m->harness_ctl[0]) {
+		int ret = harness_status(m->harness_ctl, text, sizeof(text));
+
+		if (ret < 0)
+			return ret;
+		*c = (struct mnt_counters){ .exchanges = reply_get(text, " exchanges="),
+					    .frames = reply_get(text, " frames="),
+					    .spi_bytes = reply_get(text, " spi_bytes="), .faults = -1, .time_us = -1 };
+		return c->exchanges < 0 || c->frames < 0 ? -EPROTO : 0;
+	}
+	n = mnt_read(m, "emulator/counters", text, sizeof(text));
 	if (n < 0)
 		return (int)n;
 	mnt_counters_parse(text, c);

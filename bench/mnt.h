@@ -24,6 +24,9 @@ struct mnt {
 	char dir[160];
 	char log[168];
 	volatile sig_atomic_t pid;
+	/* A daemon on the USB path under tests/usb-emu-run: the harness's control FIFO, where
+	 * mnt_counters_get asks for the chip's counters; "" for an emulated mount. */
+	char harness_ctl[96];
 };
 
 /* The first line a daemon that failed to mount printed. */
@@ -70,6 +73,8 @@ struct mnt_counters {
 };
 
 void mnt_counters_parse(const char *text, struct mnt_counters *c);
+/* From emulator/counters, or for a mount under the USB harness from its "status 1" reply
+ * (exchanges, frames and spi_bytes only). 0 or -errno. */
 int mnt_counters_get(const struct mnt *m, struct mnt_counters *c);
 /* One "key: n" line of stats, or -1. */
 long long mnt_stats_get(const struct mnt *m, const char *key);
