@@ -1224,7 +1224,7 @@ static void rows_usb(const struct step *steps, size_t n, const struct results *o
 	r->v[0] = last->done && !last->err ? ratio(last->wall_s * 1e3, last->ex) : NAN;
 	if (last_naive && last_naive->done && !last_naive->err)
 		r->naive[0] = ratio(last_naive->wall_s * 1e3, last_naive->ex);
-	row_note(r, "host time: each URB is an ioctl round trip through umockdev (and this load); frames above are the model.s");
+	row_note(r, "host time: each URB is an ioctl round trip through umockdev (and this load); frames above are the model's");
 }
 
 /* ---- main ------------------------------------------------------------------------------------- */
