@@ -5,6 +5,7 @@
  *   T+<µs> < <hex bytes>      its answer       T+<µs> ! error ENODEV  the exchange failed
  *   T+<µs> ! drained <n>      stale answers thrown away
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,17 +103,6 @@ static int parse_time(const char **p, uint64_t *ns)
 	return 0;
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* Bytes as pairs of hex digits separated by blanks; at least 1, at most 64. */
@@ -122,17 +112,14 @@ static int parse_hex(const char *p, mcp2210_report out)
 
 	memset(out, 0, MCP2210_REPORT_SIZE);
 	for (;;) {
-		int hi, lo;
-
 		while (is_space(*p))
 			p++;
 		if (!*p)
 			return n ? 0 : -EINVAL;
-		hi = nibble(p[0]);
-		lo = hi < 0 ? -1 : nibble(p[1]);
-		if (lo < 0 || n == MCP2210_REPORT_SIZE || (p[2] && !is_space(p[2])))
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || n == MCP2210_REPORT_SIZE ||
+		    (p[2] && !is_space(p[2])))
 			return -EINVAL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
+		out[n++] = (uint8_t)strtoul((char[3]){ p[0], p[1], '\0' }, NULL, 16);
 		p += 2;
 	}
 }
