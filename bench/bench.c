@@ -1198,10 +1198,12 @@ static void rows_usb(const struct step *steps, size_t n, const struct results *o
 
 			put_sample(k ? r->naive : r->v, u);
 			row_ok = row_ok && same_counts(u, p);
+			if (p && p->done && !p->err) {
+				in_ex[k] = p->ex;
+				in_fr[k] = p->fr;
+			}
 			if (!same_counts(u, p))
 				continue;
-			in_ex[k] = p->ex;
-			in_fr[k] = p->fr;
 			usb[k][0] += u->ex;
 			usb[k][1] += u->fr;
 			in[k][0] += p->ex;
@@ -1210,6 +1212,9 @@ static void rows_usb(const struct step *steps, size_t n, const struct results *o
 		agree = agree && row_ok;
 		r->status = !have_harness ? "skip" : row_ok ? "PASS" : "MISS";
 		row_note(r, "in-process %.0f/%.0f, naive %.0f/%.0f", in_ex[0], in_fr[0], in_ex[1], in_fr[1]);
+		for (int k = 0; k < 2 && res[k]; k++)
+			if (res[k]->usb[i].err)
+				row_note(r, "%s via USB: error: %s", k ? "naive" : "optimised", strerror(-res[k]->usb[i].err));
 	}
 	r = row_new(6, "fr/ex", "frames per exchange, USB | in-process");
 	r->v[0] = ratio(usb[0][1], usb[0][0]);
