@@ -2,8 +2,8 @@
 /*
  * usb-hidapi-client: an MCP2210 client written the way public MCP2210 libraries are, on
  * Debian's hidapi-libusb (not on mcp2210fs's transport), run against the emulated chip under
- * tests/usb-emu-run (issue 11). Every expected byte comes from the datasheet (DS22288A,
- * chapter 3) or the issue's own inputs; doc/ of the repository has the command set.
+ * tests/usb-emu-run (issue 11). Every expected byte comes from the datasheet (DS22288A; pages
+ * as doc/protocol.md gives them) or the issue's own inputs.
  *
  *   usb-hidapi-client [--control FIFO] SERIAL
  *
@@ -93,7 +93,7 @@ static bool cmd_ok(const uint8_t req[REPORT], uint8_t resp[REPORT], char *why, s
 	return true;
 }
 
-/* ---- settings reads (datasheet 3.1: 0x10, 0x20, 0x41, 0x61) -------------------------------- */
+/* ---- settings reads: 0x10 (p. 59), 0x20 (pp. 39-40), 0x41 (p. 34), 0x61 (pp. 23-31) ---------- */
 
 static void settings_reads(void)
 {
@@ -126,7 +126,8 @@ static void settings_reads(void)
 /* ---- SPI ------------------------------------------------------------------------------------ */
 
 /* 0x40: bit rate, idle and active CS (16 bits each, as the host writes them), no delays, n bytes
- * per transaction, mode 0. Layout: datasheet 3.2.3, bytes 4..20. */
+ * per transaction, mode 0. Layout: pp. 36-37, bytes 4..20 (doc/protocol.md, SPI transfer
+ * settings). */
 static void spi_settings_req(uint8_t req[REPORT], uint32_t bitrate, uint16_t idle, uint16_t active, uint16_t n)
 {
 	memset(req, 0, REPORT);
@@ -179,8 +180,8 @@ static int spi_chunk(const uint8_t *data, unsigned n, uint8_t *rx, unsigned *got
 	return resp[3];
 }
 
-/* The datasheet's way (3.2.4): chunks of up to 60 bytes, each resent while the chip answers
- * 0xF8, then 0x42 with no data until the engine says 0x10. */
+/* The datasheet's way (0x42, pp. 54-55): chunks of up to 60 bytes, each resent while the chip
+ * answers 0xF8, then 0x42 with no data until the engine says 0x10. */
 static bool spi_plain(const uint8_t *tx, unsigned n, uint8_t *rx, char *why, size_t size)
 {
 	unsigned sent = 0, got = 0, loops = 0;
@@ -232,7 +233,7 @@ static bool spi_resend_last(const uint8_t *tx, const unsigned *chunks, unsigned 
 }
 
 /* GP1 becomes CS1 (the loopback of EMU_DEFAULT_PERIPHERALS): 0x20 read, designation of GP1
- * (byte 5) = 0x01, all of it written back with 0x21, as the datasheet asks (3.2.2). */
+ * (byte 5) = 0x01, all of it written back with 0x21 (pp. 39-44). */
 static bool use_cs1(char *why, size_t size)
 {
 	uint8_t req[REPORT] = { 0x20 }, resp[REPORT];
@@ -247,8 +248,8 @@ static bool use_cs1(char *why, size_t size)
 	return cmd_ok(req, resp, why, size);
 }
 
-/* 0x11 cancel: each check starts with an idle engine, whatever the one before left (the
- * datasheet's recovery, 3.2.5), so that one failure does not fail the next check too. */
+/* 0x11 cancel (p. 56): each check starts with an idle engine, whatever the one before left, so
+ * that one failure does not fail the next check too. */
 static void cancel(void)
 {
 	uint8_t req[REPORT] = { 0x11 }, resp[REPORT];
@@ -314,7 +315,7 @@ static void spi_checks(void)
 	check(ok, "cs16-transfer", "with CS fields ff ff / fd ff a 4-byte transfer on CS1 comes back %s", why);
 }
 
-/* ---- the password (0x70; datasheet rev A figure 3-11) ------------------------------------------ */
+/* ---- the password (0x70, pp. 32-33, figure 3-11) ------------------------------------------------ */
 
 static bool power_cycle(char *why, size_t size)
 {
@@ -342,8 +343,8 @@ static bool power_cycle(char *why, size_t size)
 	return true;
 }
 
-/* 0x60/0x20: the chip's power-up settings as read with 0x61/0x20, access control and password
- * changed (bytes 18 and 19..26). */
+/* 0x60/0x20 (pp. 11-13): the chip's power-up settings as read with 0x61/0x20, access control and
+ * password changed (bytes 18 and 19..26). */
 static bool set_access(uint8_t access, const char *password, char *why, size_t size)
 {
 	uint8_t req[REPORT] = { 0x61, 0x20 }, resp[REPORT];
