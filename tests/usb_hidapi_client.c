@@ -166,7 +166,8 @@ static int spi_chunk(const uint8_t *data, unsigned n, uint8_t *rx, unsigned *got
 {
 	uint8_t req[REPORT] = { 0x42, (uint8_t)n }, resp[REPORT];
 
-	memcpy(req + 4, data, n);
+	if (n) /* data is NULL for a poll */
+		memcpy(req + 4, data, n);
 	if (xchg(req, resp, why, size) < 0)
 		return -1;
 	if (resp[1] == 0xF8)
