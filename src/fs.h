@@ -29,6 +29,7 @@ struct fs_file {
 	bool text_valid;
 	char *pending; /* text attributes: written text still without its newline (fs_text.c) */
 	size_t pending_len;
+	bool pending_invalid; /* one-value files: the held text is not a valid value (yet) */
 	/* poll() on gpio/N/value and interrupt/count (fs_poll.c; under the poll lock) */
 	bool watched;
 	bool event;          /* changed since the last read: poll reports it */

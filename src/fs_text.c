@@ -42,6 +42,7 @@ static void drop_pending(struct fs_file *f)
 	free(f->pending);
 	f->pending = NULL;
 	f->pending_len = 0;
+	f->pending_invalid = false;
 }
 
 /* Apply text (held text and the write that completed it) as one value or one batch of lines. */
@@ -100,68 +101,84 @@ static ssize_t lines_write(struct fs_file *f, const char *data, size_t size)
 }
 
 /* Keep text as the value a later piece may go on from (see fs_text_write). */
-static int keep(struct fs_file *f, const char *data, size_t size)
+static int keep(struct fs_file *f, const char *data, size_t size, bool invalid)
 {
+	int ret;
+
 	drop_pending(f);
-	return hold(f, data, size);
+	ret = hold(f, data, size);
+	f->pending_invalid = ret == 0 && invalid;
+	return ret;
+}
+
+/* Apply text, and if it is not a valid value, apply alt instead (when given). Returns the
+ * result of the one applied last; *used tells which (0 text, 1 alt). */
+static int apply_either(struct mount *m, struct fs_file *f, const char *text, size_t len, const char *alt,
+			size_t alt_len, int *used)
+{
+	int ret = apply(m, f, text, len);
+
+	*used = 0;
+	if (ret == -EINVAL && alt) {
+		*used = 1;
+		ret = apply(m, f, alt, alt_len);
+	}
+	return ret;
 }
 
 /*
  * One-value files. Two habits meet here: a shell or printf that writes one line in pieces
- * ("1", "5", "0", "\n" to a delay), and a program that keeps the file open and writes one
- * whole value per write(2) without a newline ("1", then "0", as on sysfs). Each write is
- * applied at once, its error returned by that write (so `printf 2 > value` fails visibly):
- * - a write without a newline is applied together with the newline-less text written just
- *   before on the same open file when the two make a valid value ("1" then "5" is 15), else
- *   alone ("1" then "0" on gpio/N/value is 1, then 0); the last piece applied is the value,
- *   so a line written in pieces ends as the whole line, never as one of its pieces;
- * - a write with a newline completes the line: the text before it on the same open file and
- *   this write are applied as one value; a lone "\n" after an applied piece changes nothing.
- * Invalid text (alone and together) fails with EINVAL and changes nothing.
+ * ("1", "5", "0", "\n" to a delay; a byte at a time), and a program that keeps the file open
+ * and writes one whole value per write(2) without a newline ("1", then "0", as on sysfs).
+ * Each write is applied at once when it makes a valid value:
+ * - with the text written before it on the same open file without a newline, when the two
+ *   make a valid value ("1" then "5" is 15), else alone ("1" then "0" on gpio/N/value is 1,
+ *   then 0): a line written in pieces ends as the whole line, never as one of its pieces;
+ * - a write with a newline ends the line: if neither makes a valid value, EINVAL, and
+ *   nothing changed; a lone "\n" changes nothing;
+ * - a piece without a newline that makes no valid value yet ("4" of "4000000") is held for
+ *   the pieces to come; if the line is never completed, close(2) fails with EINVAL.
+ * The text is kept across close(2) of a dup (a shell's `printf 1 >&3` closes one each time):
+ * only the last close of the open file (release) forgets it.
  */
 ssize_t fs_text_write(struct mount *m, struct fs_file *f, const char *data, size_t size)
 {
 	char text[TEXT_MAX];
-	size_t len;
-	int ret;
+	size_t len = f->pending_len;
+	bool line = memchr(data, '\n', size) != NULL;
+	int ret, used;
 
 	if (f->node->ops->multiline)
 		return lines_write(f, data, size);
-	if (memchr(data, '\n', size)) {
-		ret = hold(f, data, size);
-		if (ret < 0)
-			return ret;
-		len = f->pending_len;
-		memcpy(text, f->pending, len);
+	if (len + size > TEXT_MAX) {
 		drop_pending(f);
-		ret = apply(m, f, text, len);
-		explicit_bzero(text, len);
-		return ret < 0 ? ret : (ssize_t)size;
+		return -EINVAL;
 	}
-	if (f->pending_len && f->pending_len + size <= TEXT_MAX) {
-		len = f->pending_len;
+	if (len)
 		memcpy(text, f->pending, len);
-		memcpy(text + len, data, size);
-		ret = apply(m, f, text, len + size);
-		if (ret != -EINVAL) {
-			if (ret == 0)
-				ret = keep(f, text, len + size);
-			else
-				drop_pending(f);
-			explicit_bzero(text, len + size);
-			return ret < 0 ? ret : (ssize_t)size;
-		}
-		explicit_bzero(text, len + size);
+	memcpy(text + len, data, size);
+	/* after a valid piece, this write may be a value of its own; after an invalid one, not */
+	if (len && !f->pending_invalid)
+		ret = apply_either(m, f, text, len + size, data, size, &used);
+	else
+		ret = apply_either(m, f, text, len + size, NULL, 0, &used);
+	if (line || ret != -EINVAL) {
+		if (ret < 0 || line)
+			drop_pending(f);
+		else if (used)
+			ret = keep(f, data, size, false);
+		else
+			ret = keep(f, text, len + size, false);
+	} else {
+		ret = keep(f, text, len + size, true); /* may become valid with the next piece */
 	}
-	drop_pending(f);
-	ret = apply(m, f, data, size);
-	if (ret == 0)
-		ret = keep(f, data, size);
+	explicit_bzero(text, len + size);
 	return ret < 0 ? ret : (ssize_t)size;
 }
 
-/* close(2): multi-line text is applied now, as one job, and its error is close's. One-value
- * files applied every write at once: nothing is left. */
+/* close(2) of any descriptor of the open file, dups included. Multi-line text is applied now,
+ * as one job, and its error is close's. One-value files applied every valid piece at once:
+ * only a held piece that is no valid value fails here (and stays, for pieces to come). */
 int fs_text_flush(struct mount *m, struct fs_file *f)
 {
 	char text[TEXT_MAX];
@@ -169,8 +186,11 @@ int fs_text_flush(struct mount *m, struct fs_file *f)
 	int ret;
 
 	if (!f->node->ops->multiline) {
-		drop_pending(f);
-		return 0;
+		if (!f->pending_invalid)
+			return 0;
+		/* the text itself is not logged: it may be the NVRAM password (nvram/unlock) */
+		log_warn("%s: the text written without a newline is not a valid value", f->node->name);
+		return -EINVAL;
 	}
 	if (!len)
 		return 0;
