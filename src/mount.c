@@ -254,8 +254,11 @@ static int start_emulator(struct mount *m)
 	}
 	ret = emu_new(&cfg, &m->emu);
 	if (ret < 0) {
-		log_err("cannot create the emulated MCP2210%s%s: %s%s", cfg.state_file ? " from " : "",
-			cfg.state_file ? cfg.state_file : "", strerror(-ret), emu_error_hint(ret));
+		const char *hint = emu_error_hint(ret);
+
+		/* with a hint of its own, strerror()'s words ("File exists") would only mislead */
+		log_err("cannot create the emulated MCP2210%s%s%s%s", cfg.state_file ? " from " : "",
+			cfg.state_file ? cfg.state_file : "", *hint ? "" : ": ", *hint ? hint : strerror(-ret));
 		return ret;
 	}
 	ret = emu_attach_spec(m->emu, m->opt.peripherals ? m->opt.peripherals : EMU_DEFAULT_PERIPHERALS);

@@ -70,7 +70,11 @@ int mountpoint_check(const char *path)
 	if (stat(path, &st) != 0) {
 		int err = errno;
 
-		log_err("cannot mount on %s: %s", path, strerror(err));
+		if (err == ENOTCONN) /* a daemon that died left its mount behind */
+			log_err("cannot mount on %s: %s (a mount whose daemon died: fusermount3 -u %s first)", path,
+				strerror(err), path);
+		else
+			log_err("cannot mount on %s: %s", path, strerror(err));
 		return -err;
 	}
 	if (!S_ISDIR(st.st_mode)) {
