@@ -69,6 +69,7 @@ expect_file()
 expect_file "$bindir/mcp2210fs" 755
 expect_file "$bindir/mcp2210-spi" 755
 expect_file "$man8dir/mcp2210fs.8" 644
+expect_file "$mandir/man1/mcp2210-spi.1" 644
 expect_file "$udevrulesdir/60-mcp2210.rules" 644
 expect_file "$udevrulesdir/61-mcp2210-mount.rules" 644
 "$DEST$bindir/mcp2210fs" --version >"$TMP/version" 2>&1 || fail "the installed mcp2210fs --version failed"

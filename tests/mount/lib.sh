@@ -37,6 +37,15 @@ skip()
 	exit 77
 }
 
+# need_root WHY: skips, saying WHY, unless run as root. MCP2210FS_TEST_NO_ROOT=REASON skips
+# such tests even as root, saying REASON (debian/rules sets it: a package build runs without
+# root); it is for package builds only, never for make check, CI or check-fresh.
+need_root()
+{
+	[ -z "${MCP2210FS_TEST_NO_ROOT:-}" ] || skip "$1 (MCP2210FS_TEST_NO_ROOT: $MCP2210FS_TEST_NO_ROOT)"
+	[ "$(id -u)" -eq 0 ] || skip "$1"
+}
+
 show_log()
 {
 	if [ -n "$TMP" ] && [ -s "$TMP/daemon.log" ]; then
