@@ -442,6 +442,22 @@ static int op_stats(struct client *c)
 	return 0;
 }
 
+/* A read or write cut short (POSIX: the count of bytes done; the next call reports the error)
+ * is partial success, and its cut needs a cause like any error: the error of the next call
+ * on the rest, -EIO (to be explained by a fault) when that call works. */
+static int short_count_cause(struct client *c, const char *what, ssize_t n, unsigned len, unsigned off)
+{
+	uint8_t rest[EEPROM_SIZE];
+	ssize_t again;
+
+	if (n == 0) {
+		violation("client %u: eeprom %s of %u bytes at %u returns 0", c->id, what, len, off);
+		return 0;
+	}
+	again = pread(c->eeprom_fd, rest, len - (size_t)n, off + (unsigned)n);
+	return again < 0 ? -errno : -EIO;
+}
+
 /* A region of the client's own bytes; every byte it knows must read back as written. */
 static int op_eeprom_read(struct client *c)
 {
@@ -449,18 +465,19 @@ static int op_eeprom_read(struct client *c)
 	unsigned off = c->eeprom_off + rnd_in(&c->rng, 0, c->eeprom_len - 1);
 	unsigned len = rnd_in(&c->rng, 1, c->eeprom_off + c->eeprom_len - off);
 	ssize_t n = pread(c->eeprom_fd, buf, len, off);
+	int ret = 0;
 
 	if (n < 0)
 		return -errno;
 	if ((size_t)n != len) {
-		violation("client %u: eeprom read of %u bytes at %u returns %zd", c->id, len, off, n);
-		return 0;
+		ret = short_count_cause(c, "read", n, len, off);
+		len = (unsigned)n; /* the bytes before the cut are good */
 	}
 	for (unsigned i = 0; i < len; i++)
 		if (c->known[off + i] && buf[i] != c->eeprom[off + i])
 			violation("client %u: eeprom byte %u reads 0x%02x, was written 0x%02x", c->id, off + i, buf[i],
 				  c->eeprom[off + i]);
-	return 0;
+	return ret;
 }
 
 /* A failed write may have changed any of its bytes: they are unknown until written again. */
@@ -475,13 +492,14 @@ static int op_eeprom_write(struct client *c)
 		buf[i] = (uint8_t)rnd(&c->rng);
 	n = pwrite(c->eeprom_fd, buf, len, off);
 	for (unsigned i = 0; i < len; i++) {
-		c->known[off + i] = n == (ssize_t)len;
+		/* a write cut short wrote the bytes it counts; the byte where it stopped is unknown */
+		c->known[off + i] = n >= 0 && (ssize_t)i < n;
 		c->eeprom[off + i] = buf[i];
 	}
 	if (n < 0)
 		return -errno;
 	if ((size_t)n != len)
-		violation("client %u: short eeprom write: %zd of %u bytes at %u", c->id, n, len, off);
+		return short_count_cause(c, "write", n, len, off);
 	return 0;
 }
 
