@@ -50,9 +50,9 @@ static int caller_iov_total(pid_t tid, unsigned long addr, unsigned long count, 
 
 size_t fs_caller_write_total(pid_t tid, size_t size)
 {
-	unsigned long args[3];
+	unsigned long args[3] = { 0, 0, 0 };
 	size_t total = size;
-	long nr;
+	long nr = -1;
 
 	if (tid <= 0 || caller_syscall(tid, &nr, args) < 0)
 		return size;

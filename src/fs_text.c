@@ -205,7 +205,9 @@ int fs_text_flush(struct mount *m, struct fs_file *f)
 
 void fs_text_release(struct fs_file *f)
 {
-	if (f->pending_len)
-		log_warn("%s: %zu bytes written but never flushed, dropped", f->node->name, f->pending_len);
+	/* valid pieces were applied when written; only text that never made a value is lost */
+	if (f->pending_invalid)
+		log_warn("%s: %zu bytes written without a newline never made a valid value: dropped", f->node->name,
+			 f->pending_len);
 	drop_pending(f);
 }

@@ -126,7 +126,7 @@ static int parse_usb_id(const char *name, const char *arg, uint16_t *out)
 /* -o device=BUS:ADDR, decimal as lsusb prints them ("Bus 001 Device 005") */
 static int parse_device(struct mount_options *opt)
 {
-	unsigned long bus, address;
+	unsigned long bus = 0, address = 0;
 	char *colon;
 	int ret;
 
