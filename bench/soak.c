@@ -442,9 +442,13 @@ static int op_stats(struct client *c)
 	return 0;
 }
 
+/* Counted as the errno of an EEPROM read or write cut short whose next call worked: ESTALE,
+ * which the daemon never returns, so the tally shows such cuts apart. */
+#define SOAK_CUT ESTALE
+
 /* A read or write cut short (POSIX: the count of bytes done; the next call reports the error)
  * is partial success, and its cut needs a cause like any error: the error of the next call
- * on the rest, -EIO (to be explained by a fault) when that call works. */
+ * on the rest, or, when that call works (the device back already), SOAK_CUT. */
 static int short_count_cause(struct client *c, const char *what, ssize_t n, unsigned len, unsigned off)
 {
 	uint8_t rest[EEPROM_SIZE];
@@ -455,7 +459,7 @@ static int short_count_cause(struct client *c, const char *what, ssize_t n, unsi
 		return 0;
 	}
 	again = pread(c->eeprom_fd, rest, len - (size_t)n, off + (unsigned)n);
-	return again < 0 ? -errno : -EIO;
+	return again < 0 ? -errno : -SOAK_CUT;
 }
 
 /* A region of the client's own bytes; every byte it knows must read back as written. */
@@ -556,6 +560,8 @@ static bool explained(enum op op, int err, const struct span *s)
 	case ETIMEDOUT:
 	case EIO:
 		return s->faults > 0;
+	case SOAK_CUT:
+		return s->faults > 0 || s->unplugged;
 	default:
 		return false;
 	}
