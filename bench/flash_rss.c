@@ -5,25 +5,13 @@
  * back. How much of that the resident set shows is the allocator's and the kernel's business,
  * so it is a figure for `make bench`, not an assertion of a unit test.
  */
+#include <math.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "emu/periph.h"
 #include "flash_rss.h"
-
-static long resident_bytes(void)
-{
-	FILE *fp = fopen("/proc/self/statm", "r");
-	long size, resident;
-	int n;
-
-	if (!fp)
-		return -1;
-	n = fscanf(fp, "%ld %ld", &size, &resident);
-	fclose(fp);
-	return n == 2 ? resident * sysconf(_SC_PAGESIZE) : -1;
-}
+#include "mnt.h"
 
 static void send(struct emu_periph *p, const uint8_t *bytes, size_t n)
 {
@@ -36,10 +24,10 @@ static void send(struct emu_periph *p, const uint8_t *bytes, size_t n)
 double bench_flash_rss_growth_mib(void)
 {
 	static const uint8_t read_cmd[] = { 0x03, 0, 0, 0 }, wren = 0x06, chip_erase = 0xc7;
-	long before = resident_bytes(), after;
+	double before = mnt_proc_rss_mib(getpid()), after;
 	struct emu_periph *p;
 
-	if (before < 0 || !(p = emu_flash_new()))
+	if (isnan(before) || !(p = emu_flash_new()))
 		return -1;
 	/* Read the whole array in one selection, then chip-erase it. */
 	p->ops->select(p, 0, 0);
@@ -50,7 +38,7 @@ double bench_flash_rss_growth_mib(void)
 	p->ops->deselect(p, 0);
 	send(p, &wren, 1);
 	send(p, &chip_erase, 1);
-	after = resident_bytes();
+	after = mnt_proc_rss_mib(getpid());
 	emu_periph_free(p);
-	return after < 0 ? -1 : (double)(after - before) / (1024.0 * 1024.0);
+	return isnan(after) ? -1 : after - before;
 }
