@@ -111,21 +111,6 @@ static int keep(struct fs_file *f, const char *data, size_t size, bool invalid)
 	return ret;
 }
 
-/* Apply text, and if it is not a valid value, apply alt instead (when given). Returns the
- * result of the one applied last; *used tells which (0 text, 1 alt). */
-static int apply_either(struct mount *m, struct fs_file *f, const char *text, size_t len, const char *alt,
-			size_t alt_len, int *used)
-{
-	int ret = apply(m, f, text, len);
-
-	*used = 0;
-	if (ret == -EINVAL && alt) {
-		*used = 1;
-		ret = apply(m, f, alt, alt_len);
-	}
-	return ret;
-}
-
 /*
  * One-value files. Two habits meet here: a shell or printf that writes one line in pieces
  * ("1", "5", "0", "\n" to a delay; a byte at a time), and a program that keeps the file open
@@ -144,9 +129,9 @@ static int apply_either(struct mount *m, struct fs_file *f, const char *text, si
 ssize_t fs_text_write(struct mount *m, struct fs_file *f, const char *data, size_t size)
 {
 	char text[TEXT_MAX];
-	size_t len = f->pending_len;
+	size_t len = f->pending_len, from = 0; /* the applied value starts at text + from */
 	bool line = memchr(data, '\n', size) != NULL;
-	int ret, used;
+	int ret;
 
 	if (f->node->ops->multiline)
 		return lines_write(f, data, size);
@@ -157,21 +142,20 @@ ssize_t fs_text_write(struct mount *m, struct fs_file *f, const char *data, size
 	if (len)
 		memcpy(text, f->pending, len);
 	memcpy(text + len, data, size);
+	ret = apply(m, f, text, len + size);
 	/* after a valid piece, this write may be a value of its own; after an invalid one, not */
-	if (len && !f->pending_invalid)
-		ret = apply_either(m, f, text, len + size, data, size, &used);
-	else
-		ret = apply_either(m, f, text, len + size, NULL, 0, &used);
-	if (line || ret != -EINVAL) {
-		if (ret < 0 || line)
-			drop_pending(f);
-		else if (used)
-			ret = keep(f, data, size, false);
-		else
-			ret = keep(f, text, len + size, false);
-	} else {
-		ret = keep(f, text, len + size, true); /* may become valid with the next piece */
+	if (ret == -EINVAL && len && !f->pending_invalid) {
+		int alone = apply(m, f, data, size);
+
+		if (alone != -EINVAL) {
+			ret = alone;
+			from = len;
+		}
 	}
+	if (line || (ret < 0 && ret != -EINVAL))
+		drop_pending(f);
+	else /* a value a later piece may go on from; an invalid one may become valid with it */
+		ret = keep(f, text + from, len + size - from, ret == -EINVAL);
 	explicit_bzero(text, len + size);
 	return ret < 0 ? ret : (ssize_t)size;
 }
