@@ -402,7 +402,7 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		fuse_reply_write(req, (size_t)ret);
 }
 
-/* close(2): text held without a newline is applied now and its error is close's. */
+/* close(2) of any descriptor, dups included: fs_text_flush() says what a text file owes. */
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
