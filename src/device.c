@@ -41,8 +41,13 @@ static void drain(struct device *d)
 
 int device_exchange(struct device *d, const mcp2210_report req, mcp2210_report resp)
 {
-	int ret = transport_exchange(d->transport, req, resp, d->timeout_ms);
+	int ret;
 
+	if (d->abandoned) {
+		d->abandoned = false;
+		drain(d);
+	}
+	ret = transport_exchange(d->transport, req, resp, d->timeout_ms);
 	d->stats.exchanges++;
 	if (ret == 0 && proto_cmd(resp) == proto_cmd(req))
 		return 0;
@@ -51,6 +56,12 @@ int device_exchange(struct device *d, const mcp2210_report req, mcp2210_report r
 		d->stats.timeouts++;
 		log_warn("no answer to %s (0x%02x) within %u ms", proto_cmd_name(req[0]), req[0], d->timeout_ms);
 		drain(d);
+		return ret;
+	}
+	if (ret == -EINTR) {
+		log_info("%s (0x%02x) abandoned: the request was interrupted while its answer was late",
+			 proto_cmd_name(req[0]), req[0]);
+		d->abandoned = true;
 		return ret;
 	}
 	d->stats.errors++;
@@ -330,6 +341,13 @@ static bool spi_cancelled(void *arg)
 	return c->job && worker_job_cancelled(c->job);
 }
 
+static void spi_idle(void *arg, uint64_t until_ns)
+{
+	struct spi_ctx *c = arg;
+
+	c->d->idle(c->d->idle_ctx, until_ns);
+}
+
 static void spi_abort(struct device *d)
 {
 	d->spi_cancel_pending = true;
@@ -373,6 +391,8 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 		limits.lead_ns = ss.delay_cs_to_data * 100000ull;
 		limits.tail_ns = ss.delay_data_to_cs * 100000ull;
 		limits.frame_ns = d->transport->frame_ns;
+		if (d->idle)
+			limits.idle = spi_idle;
 	}
 	ret = spi_xfer_run(spi_exchange, &ctx, tx, rx, n, &limits, &st);
 	d->stats.retries += st.busy;

@@ -44,6 +44,13 @@ struct device {
 	/* A failed transaction's cancel (0x11) failed too: the chip may still be in it, refusing
 	 * SPI and chip settings (0xF8) until it gets one. Sent again before the next of those. */
 	bool spi_cancel_pending;
+	/* An exchange was abandoned (cancelled while its answer was late): drain before the next. */
+	bool abandoned;
+	/* Optional: while an SPI transaction waits for the chip to clock, until until_ns
+	 * (CLOCK_MONOTONIC), other work may use the bus with commands that do not touch SPI, chip
+	 * selects or pins (mount.c runs queued reads). */
+	void (*idle)(void *ctx, uint64_t until_ns);
+	void *idle_ctx;
 
 	struct device_stats stats;
 };
@@ -64,7 +71,8 @@ void device_init(struct device *d, struct transport *t, unsigned timeout_ms);
 /* Forget the cache (after an error, a power cycle, a reconnect). */
 void device_invalidate(struct device *d);
 
-/* One exchange with the echo byte checked: 0 (any status), or -ETIMEDOUT/-ENODEV/-EIO. */
+/* One exchange with the echo byte checked: 0 (any status), or -ETIMEDOUT/-ENODEV/-EIO, or
+ * -EINTR when the running job was cancelled while the answer was late (transport abort). */
 int device_exchange(struct device *d, const mcp2210_report req, mcp2210_report resp);
 /* One command to success: 0xF8 retried, other statuses as -errno (EBUSY, EACCES, EIO). */
 int device_command(struct device *d, const mcp2210_report req, mcp2210_report resp);

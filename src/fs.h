@@ -57,6 +57,9 @@ struct fs_node_ops {
 	 * value) at each write and applied together by store at close (fs_text.c) */
 	bool multiline;
 	int (*check)(char *value);
+	/* Never uses the device (host-side state, the emulator's own controls): served at once
+	 * on the FUSE thread. All other files' requests are jobs on the worker (fs_request.c). */
+	bool local;
 };
 
 struct fs_node {
@@ -125,6 +128,19 @@ struct fs {
 };
 
 void fs_close_all(struct fs *fs);
+/* A successful write through the tree changed what the node holds: mtime and ctime now. */
+void fs_touch_written(struct fs *fs, const struct fs_node *n);
+
+struct fuse_req;
+typedef struct fuse_req *fuse_req_t; /* as fuse_lowlevel.h has it (C11 allows the repeat) */
+enum fs_request_op { FS_REQ_READ, FS_REQ_WRITE, FS_REQ_FLUSH, FS_REQ_POLL };
+/* Serve a read (size bytes at off), a write (data, size, off), a flush (close of a text
+ * file), or a poll that does not wait (sample the value now) on the open file f, and reply to
+ * req: at once for local files, else from the worker thread when the job ends (fs_request.c).
+ * Never waits for the chip. Errors: the node's, -ENOMEM, -EBUSY (queue full), -EINTR
+ * (interrupted), -ETIMEDOUT (waited in the queue past WORKER_QUEUE_MS), -ECONNABORTED (the
+ * daemon stops). */
+void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const char *data, size_t size, off_t off);
 /* The bytes of the write(2), pwrite(2), writev(2), pwritev(2) or pwritev2(2) thread tid waits
  * in, read from /proc/TID/syscall and its memory; size (this request's) when that cannot be
  * known (another system call such as io_uring, no permission to look, tid 0). More than size
@@ -155,8 +171,11 @@ int fs_poll_start(struct fs *fs);
 void fs_poll_stop(struct fs *fs);
 /* Is this node one poll() can wait on? */
 bool fs_poll_node(const struct fs_node *n);
-/* poll() request: remember ph (may be NULL) and return the events ready now. */
+/* poll() request: remember ph (may be NULL) and return the events known now. */
 unsigned fs_poll_watch(struct fs *fs, struct fs_file *f, struct fuse_pollhandle *ph);
+/* A poll() that does not wait (no ph) on a file with no event known: read its value now and
+ * return the events (uses the device: on the worker thread). */
+unsigned fs_poll_sample_now(struct fs *fs, struct fs_file *f);
 /* A read of a watched node at offset 0 re-arms it with the value just read. */
 void fs_poll_rearm(struct fs *fs, struct fs_file *f, unsigned value);
 void fs_poll_release(struct fs *fs, struct fs_file *f);

@@ -28,7 +28,7 @@ static int info_show(struct mount *m, const struct fs_node *n, struct text *out)
 	return 0;
 }
 
-const struct fs_node_ops fs_info_ops = { .show = info_show, .size = TEXT_MAX };
+const struct fs_node_ops fs_info_ops = { .show = info_show, .size = TEXT_MAX, .local = true };
 
 /* ---- status ------------------------------------------------------------------------------ */
 
@@ -109,7 +109,7 @@ static int stats_show(struct mount *m, const struct fs_node *n, struct text *out
 	return 0;
 }
 
-const struct fs_node_ops fs_stats_ops = { .show = stats_show, .size = TEXT_MAX };
+const struct fs_node_ops fs_stats_ops = { .show = stats_show, .size = TEXT_MAX, .local = true };
 
 /* ---- settings ----------------------------------------------------------------------------- */
 

@@ -65,7 +65,7 @@ static int inputs_store(struct mount *m, const struct fs_node *n, char *value)
 	return 0;
 }
 
-const struct fs_node_ops fs_emu_inputs_ops = { .show = inputs_show, .store = inputs_store, .size = TEXT_MAX, .multiline = true, .check = inputs_check };
+const struct fs_node_ops fs_emu_inputs_ops = { .show = inputs_show, .store = inputs_store, .size = TEXT_MAX, .multiline = true, .check = inputs_check, .local = true };
 
 /* ---- power and cable: on the worker, so the device cache is dropped in step --------------- */
 
@@ -87,18 +87,6 @@ static int power_cycle_store(struct mount *m, const struct fs_node *n, char *val
 }
 
 const struct fs_node_ops fs_emu_power_cycle_ops = { .store = power_cycle_store, .size = TEXT_MAX };
-
-static int plug_job(struct mount *m, void *arg)
-{
-	if (*(bool *)arg) {
-		emu_replug(m->emu);
-		mount_enumerated(m);
-	} else {
-		emu_unplug(m->emu);
-	}
-	mount_invalidate(m);
-	return 0;
-}
 
 static int bool_value(const char *value, bool *out)
 {
@@ -124,15 +112,19 @@ static int plugged_store(struct mount *m, const struct fs_node *n, char *value)
 		return -EINVAL;
 	if (plug == emu_plugged(m->emu))
 		return 0;
-	/* Unplugging must not wait behind queued jobs: that is the point of pulling the cable. */
+	/* The cable is not the chip: pulling it does not wait behind queued jobs, and a chip
+	 * plugged back in is a new one to the device layer (mount_changed). */
 	if (!plug) {
 		emu_unplug(m->emu);
 		return 0;
 	}
-	return mount_run(m, plug_job, &plug);
+	emu_replug(m->emu);
+	mount_enumerated(m);
+	mount_changed(m);
+	return 0;
 }
 
-const struct fs_node_ops fs_emu_plugged_ops = { .show = plugged_show, .store = plugged_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_emu_plugged_ops = { .show = plugged_show, .store = plugged_store, .size = TEXT_MAX, .local = true };
 
 static int external_master_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
@@ -153,7 +145,7 @@ static int external_master_store(struct mount *m, const struct fs_node *n, char 
 	return 0;
 }
 
-const struct fs_node_ops fs_emu_external_master_ops = { .show = external_master_show, .store = external_master_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_emu_external_master_ops = { .show = external_master_show, .store = external_master_store, .size = TEXT_MAX, .local = true };
 
 /* ---- peripherals and faults -------------------------------------------------------------- */
 
@@ -169,7 +161,7 @@ static int peripherals_show(struct mount *m, const struct fs_node *n, struct tex
 	return 0;
 }
 
-const struct fs_node_ops fs_emu_peripherals_ops = { .show = peripherals_show, .size = TEXT_MAX };
+const struct fs_node_ops fs_emu_peripherals_ops = { .show = peripherals_show, .size = TEXT_MAX, .local = true };
 
 static const char *const fault_names[EMU_FAULT_KIND_COUNT] = {
 	[EMU_FAULT_NO_ANSWER] = "no_answer",   [EMU_FAULT_LATE_ANSWER] = "late_answer",
@@ -219,7 +211,7 @@ static int faults_store(struct mount *m, const struct fs_node *n, char *value)
 	return 0;
 }
 
-const struct fs_node_ops fs_emu_faults_ops = { .store = faults_store, .size = TEXT_MAX, .multiline = true, .check = faults_check };
+const struct fs_node_ops fs_emu_faults_ops = { .store = faults_store, .size = TEXT_MAX, .multiline = true, .check = faults_check, .local = true };
 
 /* ---- counters: what the emulated chip saw on its USB side, for benchmarks and tests ------ */
 
@@ -245,4 +237,4 @@ static int counters_store(struct mount *m, const struct fs_node *n, char *value)
 	return 0;
 }
 
-const struct fs_node_ops fs_emu_counters_ops = { .show = counters_show, .store = counters_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_emu_counters_ops = { .show = counters_show, .store = counters_store, .size = TEXT_MAX, .local = true };

@@ -161,7 +161,7 @@ static int edge_store(struct mount *m, const struct fs_node *n, char *value)
 	return 0;
 }
 
-const struct fs_node_ops fs_gpio_edge_ops = { .show = edge_show, .store = edge_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_gpio_edge_ops = { .show = edge_show, .store = edge_store, .size = TEXT_MAX, .local = true };
 
 /* ---- active_low: host-side polarity of value and edge -------------------------------------- */
 
@@ -181,7 +181,7 @@ static int active_low_store(struct mount *m, const struct fs_node *n, char *valu
 	return 0;
 }
 
-const struct fs_node_ops fs_gpio_active_low_ops = { .show = active_low_show, .store = active_low_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_gpio_active_low_ops = { .show = active_low_show, .store = active_low_store, .size = TEXT_MAX, .local = true };
 
 /* ---- interrupt/count and interrupt/mode -------------------------------------------------- */
 

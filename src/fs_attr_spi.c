@@ -23,7 +23,7 @@ struct xfer {
 static int xfer_job(struct mount *m, void *arg)
 {
 	struct xfer *x = arg;
-	ssize_t ret = device_spi_transfer(&m->dev, m->current_job, x->tx, x->rx, x->n);
+	ssize_t ret = device_spi_transfer(&m->dev, worker_running_job(), x->tx, x->rx, x->n);
 
 	return ret < 0 ? (int)ret : 0;
 }

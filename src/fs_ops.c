@@ -51,8 +51,7 @@ static void fill_times(const struct fs *fs, const struct fs_node *n, struct stat
 	st->st_ctim = to_timespec(c ? c : base);
 }
 
-/* A successful write through the tree changed what the file holds. */
-static void touch_written(struct fs *fs, const struct fs_node *n)
+void fs_touch_written(struct fs *fs, const struct fs_node *n)
 {
 	struct fs_times *t = &fs->times[n - fs->tree.nodes];
 	int64_t now = now_ns();
@@ -324,11 +323,8 @@ void fs_close_all(struct fs *fs)
 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct fs *fs = fs_of(req);
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
 	const struct fs_node_ops *ops = f->node->ops;
-	char *buf;
-	ssize_t ret;
 
 	(void)ino;
 	if (!ops->read && !ops->show) {
@@ -343,32 +339,14 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	buf = malloc(size ? size : 1);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	mount_set_request(req);
-	pthread_mutex_lock(&f->lock);
-	ret = ops->read ? ops->read(fs->mount, f, buf, size, off) : fs_text_read(fs->mount, f, buf, size, off);
-	if (ret >= 0 && off == 0 && fs_poll_node(f->node))
-		fs_poll_rearm(fs, f, (unsigned)strtoul(f->text.buf, NULL, 10));
-	pthread_mutex_unlock(&f->lock);
-	mount_set_request(NULL);
-	if (ret < 0)
-		fuse_reply_err(req, (int)-ret);
-	else
-		fuse_reply_buf(req, buf, (size_t)ret);
-	free(buf);
+	fs_request(req, f, FS_REQ_READ, NULL, size, off);
 }
 
 static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct fs *fs = fs_of(req);
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
 	const struct fs_node_ops *ops = f->node->ops;
-	ssize_t ret;
 
 	(void)ino;
 	if (!ops->write && !ops->store) {
@@ -389,39 +367,26 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 			return;
 		}
 	}
-	mount_set_request(req);
-	pthread_mutex_lock(&f->lock);
-	ret = ops->write ? ops->write(fs->mount, f, data, size, off) : fs_text_write(fs->mount, f, data, size);
-	if (ret > 0)
-		touch_written(fs, f->node);
-	pthread_mutex_unlock(&f->lock);
-	mount_set_request(NULL);
-	if (ret < 0)
-		fuse_reply_err(req, (int)-ret);
-	else
-		fuse_reply_write(req, (size_t)ret);
+	fs_request(req, f, FS_REQ_WRITE, data, size, off);
 }
 
 /* close(2) of any descriptor, dups included: fs_text_flush() says what a text file owes. */
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct fs *fs = fs_of(req);
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
-	int ret = 0;
 
 	(void)ino;
-	mount_set_request(req);
-	pthread_mutex_lock(&f->lock);
-	if (f->node->ops->store)
-		ret = fs_text_flush(fs->mount, f);
-	pthread_mutex_unlock(&f->lock);
-	mount_set_request(NULL);
-	fuse_reply_err(req, -ret);
+	if (!f->node->ops->store || !f->writable) { /* nothing written, nothing owed */
+		fuse_reply_err(req, 0);
+		return;
+	}
+	fs_request(req, f, FS_REQ_FLUSH, NULL, 0, 0);
 }
 
 static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
 	struct fs_file *f = (struct fs_file *)(uintptr_t)fi->fh;
+	unsigned events;
 
 	(void)ino;
 	if (!fs_poll_node(f->node)) {
@@ -430,7 +395,12 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, s
 		fuse_reply_poll(req, POLLIN | POLLOUT);
 		return;
 	}
-	fuse_reply_poll(req, fs_poll_watch(fs_of(req), f, ph));
+	events = fs_poll_watch(fs_of(req), f, ph);
+	if (events || ph) {
+		fuse_reply_poll(req, events);
+		return;
+	}
+	fs_request(req, f, FS_REQ_POLL, NULL, 0, 0); /* a poll that does not wait: look now */
 }
 
 const struct fuse_lowlevel_ops fs_lowlevel_ops = {

@@ -235,13 +235,18 @@ unsigned fs_poll_watch(struct fs *fs, struct fs_file *f, struct fuse_pollhandle 
 	}
 	pending = f->event;
 	pthread_mutex_unlock(&fs->poll.lock);
-	if (!ph && !pending) { /* a poll that does not wait (timeout 0): look now */
-		sample(fs, f);
-		pthread_mutex_lock(&fs->poll.lock);
-		pending = f->event;
-		pthread_mutex_unlock(&fs->poll.lock);
-	}
 	/* sysfs reports a change as POLLPRI|POLLERR; POLLIN too so plain poll(POLLIN) users wake */
+	return pending ? POLLPRI | POLLERR | POLLIN : 0;
+}
+
+unsigned fs_poll_sample_now(struct fs *fs, struct fs_file *f)
+{
+	bool pending;
+
+	sample(fs, f);
+	pthread_mutex_lock(&fs->poll.lock);
+	pending = f->event;
+	pthread_mutex_unlock(&fs->poll.lock);
 	return pending ? POLLPRI | POLLERR | POLLIN : 0;
 }
 

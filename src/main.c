@@ -21,9 +21,10 @@
 #include "thread.h"
 #include "worker.h"
 
-/* SIGTERM/SIGINT/SIGHUP end the FUSE loop, which then waits for the requests in progress. A
- * caller blocked in a long SPI transaction would hold that up, so the handler also wakes a
- * watcher thread that cancels the device's jobs: those callers get EINTR at once. */
+/* SIGTERM/SIGINT/SIGHUP end the FUSE loop. Requests still queued or running for the device
+ * would hold the stop up (a long SPI transaction), so the handler also wakes a watcher thread
+ * that cancels the device's jobs: their callers get ECONNABORTED at once (not EINTR: they got
+ * no signal), as the kernel answers requests of a daemon that is gone. */
 static struct fuse_session *stop_session;
 static int stop_pipe[2] = { -1, -1 };
 
@@ -85,7 +86,7 @@ static void *stop_watcher(void *arg)
 		n = read(stop_pipe[0], &byte, 1);
 	} while (n < 0 && errno == EINTR);
 	if (n == 1 && byte == 'S')
-		worker_cancel_all(m->worker);
+		worker_cancel_all(m->worker, -ECONNABORTED);
 	return NULL;
 }
 

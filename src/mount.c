@@ -18,97 +18,129 @@
 #include "transport_usb.h"
 #include "worker.h"
 
-#define MOUNT_QUEUE_MAX 64
+/* Requests waiting for the device (coalesced reads not counted): far more than any FUSE
+ * thread pool, since no thread waits for its request; past it, EBUSY. */
+#define MOUNT_QUEUE_MAX 1024
 #define MOUNT_RESCAN_MS 500 /* how often a lost USB device is looked for (when no hotplug event says) */
 
-static _Thread_local fuse_req_t current_req;
-
-void mount_set_request(void *req) { current_req = req; }
-
+/* A piece of work for the worker thread and how to run it. */
 struct call {
 	mount_fn fn;
 	void *arg;
+	uintptr_t share_key; /* nonzero: a read whose result a batch shares (mount_run_shared) */
 	size_t out_size;
 	bool offline; /* runs while the device is gone */
 };
 
-static int call_job(void *ctx, struct worker_job *job)
+static int call_now(struct mount *m, const struct call *c)
 {
-	struct call *c = job->arg;
-	struct mount *m = ctx;
-	int ret;
-
+	if (atomic_exchange(&m->changed, false))
+		mount_invalidate(m);
 	/* A USB device that is gone fails everything at once, cached values included. */
 	if (!c->offline && !m->emu && transport_usb_gone(m->transport))
 		return -ENODEV;
-	m->current_job = job;
-	ret = c->fn(m, c->arg);
-	m->current_job = NULL;
-	return ret;
+	return c->fn(m, c->arg);
 }
 
-static void call_copy(struct worker_job *dst, const struct worker_job *src)
+/* A shared read on the worker: the first job of a batch reads, the others of the same batch
+ * (coalesced with it) take its result. */
+static int call_shared(struct mount *m, const struct call *c, const struct worker_job *job)
 {
-	const struct call *from = src->arg;
-	struct call *to = dst->arg;
-
-	memcpy(to->arg, from->arg, to->out_size);
-}
-
-struct interrupt {
-	struct worker *w;
-	struct worker_job *job;
-};
-
-static void on_interrupt(fuse_req_t req, void *data)
-{
-	struct interrupt *in = data;
-
-	(void)req;
-	worker_cancel(in->w, in->job);
-}
-
-static int run(struct mount *m, struct worker_job *job, unsigned deadline_ms)
-{
-	fuse_req_t req = current_req;
-	struct interrupt in = { m->worker, job };
+	struct mount_share *s = &m->share;
 	int ret;
 
-	if (req) {
-		fuse_req_interrupt_func(req, on_interrupt, &in);
-		if (fuse_req_interrupted(req)) {
-			fuse_req_interrupt_func(req, NULL, NULL);
-			return -EINTR;
-		}
+	if (s->valid && s->batch == worker_job_batch(job) && s->key == c->share_key && s->size == c->out_size) {
+		memcpy(c->arg, s->out, c->out_size);
+		return s->ret;
 	}
-	ret = worker_call(m->worker, job, deadline_ms);
-	if (req)
-		fuse_req_interrupt_func(req, NULL, NULL);
+	ret = call_now(m, c);
+	s->valid = c->out_size <= sizeof(s->out);
+	if (s->valid) {
+		s->batch = worker_job_batch(job);
+		s->key = c->share_key;
+		s->size = c->out_size;
+		s->ret = ret;
+		memcpy(s->out, c->arg, c->out_size);
+	}
 	return ret;
 }
 
-static int run_call(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms, bool offline)
+static int call_on_worker(struct mount *m, const struct call *c, const struct worker_job *job)
 {
-	struct call c = { fn, arg, 0, offline };
-	struct worker_job job = { .run = call_job, .arg = &c };
+	return c->share_key ? call_shared(m, c, job) : call_now(m, c);
+}
 
-	return run(m, &job, deadline_ms);
+static int call_job(void *ctx, struct worker_job *job) { return call_on_worker(ctx, job->arg, job); }
+
+/* On the worker thread (inside a FUSE request's job) the call runs at once, as part of that
+ * job; any other thread queues it and waits. A FUSE thread never gets here: the fs layer
+ * queues its requests (mount_queue) and never waits for the chip. */
+static int run_call(struct mount *m, const struct call *c, unsigned deadline_ms)
+{
+	struct worker_job *running = worker_running_job();
+	struct worker_job job = { .run = call_job, .arg = (void *)c, .coalesce_key = c->share_key,
+				  .idle_safe = c->share_key != 0 };
+
+	if (running) {
+		if (deadline_ms > MOUNT_DEADLINE_MS)
+			worker_job_extend(running, deadline_ms);
+		return call_on_worker(m, c, running);
+	}
+	return worker_call(m->worker, &job, deadline_ms);
 }
 
 int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms)
 {
-	return run_call(m, fn, arg, deadline_ms, false);
+	struct call c = { .fn = fn, .arg = arg };
+
+	return run_call(m, &c, deadline_ms);
 }
 
-int mount_run(struct mount *m, mount_fn fn, void *arg) { return run_call(m, fn, arg, MOUNT_DEADLINE_MS, false); }
-
+int mount_run(struct mount *m, mount_fn fn, void *arg) { return mount_run_for(m, fn, arg, MOUNT_DEADLINE_MS); }
 
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size)
 {
-	struct call c = { fn, arg, out_size, false };
-	struct worker_job job = { .run = call_job, .arg = &c, .coalesce_key = m->opt.naive ? 0 : key, .copy = call_copy };
+	struct call c = { .fn = fn, .arg = arg, .share_key = m->opt.naive ? 0 : key, .out_size = out_size };
 
-	return run(m, &job, MOUNT_DEADLINE_MS);
+	return run_call(m, &c, MOUNT_DEADLINE_MS);
+}
+
+static int run_offline(struct mount *m, mount_fn fn)
+{
+	struct call c = { .fn = fn, .offline = true };
+
+	return run_call(m, &c, MOUNT_DEADLINE_MS);
+}
+
+int mount_queue(struct mount *m, struct worker_job *job)
+{
+	if (!job->run_ms)
+		job->run_ms = MOUNT_DEADLINE_MS;
+	if (m->opt.naive)
+		job->coalesce_key = 0;
+	return worker_submit(m->worker, job);
+}
+
+enum worker_cancel_result mount_cancel(struct mount *m, struct worker_job *job)
+{
+	enum worker_cancel_result what = worker_cancel(m->worker, job);
+
+	/* Running: it stops at its next exchange; one waiting for an answer that was lost stops
+	 * waiting now (the answer, if it comes, is drained before the next exchange). */
+	if (what == WORKER_CANCEL_ASKED)
+		transport_abort(m->dev.transport);
+	return what;
+}
+
+/* While an SPI transaction waits for the chip to clock (device.h): queued reads use the bus. A
+ * read is one exchange, one frame or two on the bus: those that cannot end before the
+ * transaction's next chunk is due wait for the next gap. */
+static void run_idle(void *ctx, uint64_t until_ns)
+{
+	struct mount *m = ctx;
+	uint64_t frame = m->transport->frame_ns;
+
+	worker_run_idle(m->worker, until_ns, 3 * (frame ? frame : 1000000u));
 }
 
 void mount_invalidate(struct mount *m)
@@ -116,6 +148,8 @@ void mount_invalidate(struct mount *m)
 	device_invalidate(&m->dev);
 	memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
 }
+
+void mount_changed(struct mount *m) { atomic_store(&m->changed, true); }
 
 void mount_enumerated(struct mount *m)
 {
@@ -193,7 +227,7 @@ static void *monitor_main(void *arg)
 	while (!atomic_load(&m->monitor_stop)) {
 		transport_usb_wait(m->transport, MOUNT_RESCAN_MS);
 		if (!atomic_load(&m->monitor_stop) && !transport_usb_gone(m->transport))
-			run_call(m, look_job, NULL, MOUNT_DEADLINE_MS, false);
+			mount_run(m, look_job, NULL);
 		if (atomic_load(&m->monitor_stop) || !transport_usb_gone(m->transport))
 			continue;
 		if (m->opt.exit_on_unplug) {
@@ -202,7 +236,7 @@ static void *monitor_main(void *arg)
 				m->on_unplug(m);
 			break;
 		}
-		run_call(m, reconnect_job, NULL, MOUNT_DEADLINE_MS, true); /* -ENODEV: not back yet */
+		run_offline(m, reconnect_job); /* -ENODEV: not back yet */
 	}
 	return NULL;
 }
@@ -319,6 +353,8 @@ int mount_start(struct mount *m)
 	device_init(&m->dev, m->trace ? m->trace : m->transport, m->opt.timeout_ms);
 	if (m->opt.naive)
 		m->dev.use_cache = false;
+	m->dev.idle = run_idle;
+	m->dev.idle_ctx = m;
 	ret = worker_start(m, MOUNT_QUEUE_MAX, &m->worker);
 	if (ret < 0)
 		goto err_transport;

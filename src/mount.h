@@ -16,10 +16,9 @@
 #include "device.h"
 #include "proto.h"
 #include "transport_usb.h"
+#include "worker.h"
 
 struct emu;
-struct worker;
-struct worker_job;
 
 struct mount_options {
 	int emulate;          /* --emulate given */
@@ -48,6 +47,16 @@ struct mount_options {
 	char *emu_frame_us_arg, *timeout_arg, *poll_interval_arg; /* as given; parsed by text_number */
 };
 
+/* The last shared read (mount_run_shared) on the worker: jobs of the same batch take it. */
+struct mount_share {
+	bool valid;
+	uint64_t batch;
+	uintptr_t key;
+	size_t size; /* bytes of out */
+	int ret;
+	unsigned char out[64];
+};
+
 struct mount {
 	struct mount_options opt;
 	struct emu *emu; /* NULL unless emulated, and then the transport is USB */
@@ -64,7 +73,8 @@ struct mount {
 
 	/* Worker thread only: */
 	struct device dev;
-	struct worker_job *current_job;
+	struct mount_share share;
+	_Atomic bool changed; /* mount_changed(): invalidate before the next call */
 	bool eeprom_valid[MCP2210_EEPROM_SIZE];
 	uint8_t eeprom[MCP2210_EEPROM_SIZE];
 
@@ -94,22 +104,34 @@ enum mount_edge { MOUNT_EDGE_NONE, MOUNT_EDGE_RISING, MOUNT_EDGE_FALLING, MOUNT_
 /* A piece of work for the worker thread: runs with exclusive use of the device. */
 typedef int (*mount_fn)(struct mount *m, void *arg);
 
-#define MOUNT_DEADLINE_MS 30000u /* queue wait + run, for ordinary jobs */
+#define MOUNT_DEADLINE_MS 30000u /* how long a job may run (and a mount_run() caller wait) */
 
-/* Run fn(m, arg) on the worker thread and return its result. If the calling FUSE request is
- * interrupted, a queued job is withdrawn and a running one cancelled: -EINTR. */
+/* Run fn(m, arg) with the device and return its result. On the worker thread (inside a job
+ * the fs layer queued) it runs at once as part of that job; from other threads (start-up,
+ * poll sampling, the USB monitor) it is queued and waited for, at most MOUNT_DEADLINE_MS.
+ * Never from a FUSE thread: those queue their requests with mount_queue(). */
 int mount_run(struct mount *m, mount_fn fn, void *arg);
-/* Same with a deadline of its own (long SPI transactions). */
+/* Same with a longer deadline (ms) of its own: a long SPI transaction extends the job it
+ * runs in. */
 int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms);
-/* A read whose result concurrent callers may share: requests with the same key queued at the
- * same time run once, and out_size bytes at arg are copied to the others. */
+/* A read that changes nothing, with commands the chip answers during an SPI transaction:
+ * requests with the same key queued at the same time run it once (out_size bytes at arg,
+ * at most 64, are shared), and it may run in a long transaction's idle time. */
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size);
 
-/* The FUSE request the current thread is serving (set by the fs layer), for interrupts. */
-void mount_set_request(void *req);
+/* Queue a FUSE request's job (worker_submit): its done() replies. run_ms 0 becomes
+ * MOUNT_DEADLINE_MS. 0, or -errno when it was not queued (-EBUSY, -EINTR, -ECONNABORTED
+ * while stopping, -ENODEV). */
+int mount_queue(struct mount *m, struct worker_job *job);
+/* An interrupted request: a queued job is withdrawn (its done() runs now, with -EINTR); a
+ * running one is asked to stop, and an exchange waiting for a lost answer ends at once. */
+enum worker_cancel_result mount_cancel(struct mount *m, struct worker_job *job);
 
 /* Drop every cached value (power cycle, replug). Worker thread only. */
 void mount_invalidate(struct mount *m);
+/* Any thread: the chip changed behind the worker (an emulated replug): every cached value is
+ * dropped before the next call runs. */
+void mount_changed(struct mount *m);
 
 /* The emulated chip enumerated again (power cycle, replug): take its USB identity now.
  * Worker thread. */

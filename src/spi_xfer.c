@@ -48,6 +48,14 @@ static int pace(const struct run *r)
 			return 0;
 		if (r->limits->cancelled && r->limits->cancelled(r->ctx))
 			return -EINTR;
+		if (r->limits->idle) { /* other work uses the bus until shortly before ready_ns */
+			r->limits->idle(r->ctx, r->ready_ns);
+			now = monotonic_ns();
+			if (now >= r->ready_ns)
+				return 0;
+			if (r->limits->cancelled && r->limits->cancelled(r->ctx))
+				return -EINTR;
+		}
 		until = r->ready_ns - now > PACE_SLICE_NS ? now + PACE_SLICE_NS : r->ready_ns;
 		ts.tv_sec = (time_t)(until / 1000000000ull);
 		ts.tv_nsec = (long)(until % 1000000000ull);

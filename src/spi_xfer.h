@@ -36,6 +36,10 @@ struct spi_xfer_limits {
 	uint64_t frame_ns;
 	/* Optional: asked while waiting; true stops the transaction with -EINTR. */
 	bool (*cancelled)(void *ctx);
+	/* Optional: called when the transaction would wait for the chip until until_ns
+	 * (CLOCK_MONOTONIC), before it does; other work may use the bus meanwhile (never SPI,
+	 * chip selects or pins: CS stays asserted and the chip keeps clocking what it has). */
+	void (*idle)(void *ctx, uint64_t until_ns);
 };
 
 /* Returns n, or -errno: the exchange's error, the chip's status mapped by the status table,

@@ -31,6 +31,10 @@ struct transport_ops {
 	 * an emulated chip's virtual time since power-up. NULL: the transport has no clock of its
 	 * own, and the trace uses the host's CLOCK_MONOTONIC around the call. */
 	void (*times)(struct transport *t, uint64_t *out_ns, uint64_t *end_ns);
+	/* Optional, from any thread: an exchange in progress whose answer is already later than
+	 * the bus normally takes (lost) ends now with -EINTR instead of waiting out its timeout;
+	 * an answer on its way is never cut. No effect on later exchanges. */
+	void (*abort)(struct transport *t);
 	void (*free)(struct transport *t);
 };
 
@@ -54,6 +58,12 @@ static inline int transport_exchange(struct transport *t, const mcp2210_report r
 static inline int transport_drain(struct transport *t) { return t->ops->drain(t); }
 
 static inline int transport_check(struct transport *t) { return t->ops->check ? t->ops->check(t) : 0; }
+
+static inline void transport_abort(struct transport *t)
+{
+	if (t->ops->abort)
+		t->ops->abort(t);
+}
 
 static inline void transport_free(struct transport *t)
 {

@@ -5,6 +5,8 @@
  * each exchange, and the caller sleeps until the frames the exchange cost are over.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -18,6 +20,10 @@ struct transport_emu {
 	bool realtime;
 	uint64_t t0_ns; /* wall clock at virtual time 0 */
 	uint64_t out_ns, end_ns; /* virtual times of the last exchange, for traces */
+	/* transport_abort() while the host waits for an answer that will not come */
+	pthread_mutex_t abort_lock;
+	pthread_cond_t abort_cond;
+	unsigned aborts; /* under abort_lock: transport_abort() calls so far */
 };
 
 static uint64_t monotonic_ns(void)
@@ -38,9 +44,45 @@ static void sleep_until(uint64_t wall_ns)
 		;
 }
 
+/* The answer was lost: a real host waits its whole timeout, unless the request is abandoned
+ * (emu_abort_op). -ETIMEDOUT, or -EINTR when abandoned. */
+static int wait_lost(struct transport_emu *t, unsigned aborts_seen, uint64_t wall_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(wall_ns / 1000000000ull), .tv_nsec = (long)(wall_ns % 1000000000ull) };
+	bool aborted;
+
+	pthread_mutex_lock(&t->abort_lock);
+	while (t->aborts == aborts_seen && pthread_cond_timedwait(&t->abort_cond, &t->abort_lock, &ts) != ETIMEDOUT)
+		;
+	aborted = t->aborts != aborts_seen;
+	pthread_mutex_unlock(&t->abort_lock);
+	return aborted ? -EINTR : -ETIMEDOUT;
+}
+
+static unsigned aborts_now(struct transport_emu *t)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&t->abort_lock);
+	n = t->aborts;
+	pthread_mutex_unlock(&t->abort_lock);
+	return n;
+}
+
+static void emu_abort_op(struct transport *base)
+{
+	struct transport_emu *t = (struct transport_emu *)base;
+
+	pthread_mutex_lock(&t->abort_lock);
+	t->aborts++;
+	pthread_cond_signal(&t->abort_cond);
+	pthread_mutex_unlock(&t->abort_lock);
+}
+
 static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms)
 {
 	struct transport_emu *t = (struct transport_emu *)base;
+	unsigned aborts = aborts_now(t);
 	int ret;
 
 	if (t->realtime) /* hand the chip the time that passed since it last saw the host */
@@ -53,7 +95,9 @@ static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp
 		log_debug("emulator: no answer to 0x%02x within %u ms", req[0], timeout_ms);
 	}
 	t->end_ns = emu_now(t->emu);
-	if (t->realtime)
+	if (t->realtime && ret == -ETIMEDOUT)
+		ret = wait_lost(t, aborts, t->t0_ns + t->end_ns);
+	else if (t->realtime)
 		sleep_until(t->t0_ns + t->end_ns);
 	return ret;
 }
@@ -78,13 +122,21 @@ static void emu_times_op(struct transport *base, uint64_t *out_ns, uint64_t *end
 	*end_ns = t->end_ns;
 }
 
-static void emu_free_op(struct transport *base) { free(base); }
+static void emu_free_op(struct transport *base)
+{
+	struct transport_emu *t = (struct transport_emu *)base;
+
+	pthread_cond_destroy(&t->abort_cond);
+	pthread_mutex_destroy(&t->abort_lock);
+	free(t);
+}
 
 static const struct transport_ops emu_ops = {
 	.name = "emulator",
 	.exchange = emu_exchange_op,
 	.drain = emu_drain_op,
 	.times = emu_times_op,
+	.abort = emu_abort_op,
 	.free = emu_free_op,
 };
 
@@ -101,6 +153,15 @@ int transport_emu_new(struct emu *e, bool realtime, struct transport **out)
 	t->emu = e;
 	t->realtime = realtime;
 	t->t0_ns = monotonic_ns() - emu_now(e);
+	pthread_mutex_init(&t->abort_lock, NULL);
+	{
+		pthread_condattr_t attr;
+
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&t->abort_cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
 	*out = &t->base;
 	return 0;
 }

@@ -102,11 +102,17 @@ static void trace_free_op(struct transport *base)
 	free(t);
 }
 
+static void trace_abort_op(struct transport *base)
+{
+	transport_abort(((struct transport_trace *)base)->inner);
+}
+
 static const struct transport_ops trace_ops = {
 	.name = "trace",
 	.exchange = trace_exchange_op,
 	.drain = trace_drain_op,
 	.check = trace_check_op,
+	.abort = trace_abort_op,
 	.free = trace_free_op,
 };
 

@@ -221,20 +221,23 @@ START_TEST(test_cancel_queued_and_running)
 }
 END_TEST
 
+/* A read that, as mount_run_shared() does, reads once per batch: jobs coalesced with the one
+ * that read take its value. */
 static int read_job(void *ctx, struct worker_job *job)
 {
+	static uint64_t batch_read;
+	static unsigned value;
 	struct bench *b = ctx;
 
-	((struct caller *)job->arg)->value = 1000 + ++b->reads;
+	if (b->reads == 0 || worker_job_batch(job) != batch_read) {
+		value = 1000 + ++b->reads;
+		batch_read = worker_job_batch(job);
+	}
+	((struct caller *)job->arg)->value = value;
 	return 0;
 }
 
-static void read_copy(struct worker_job *dst, const struct worker_job *src)
-{
-	((struct caller *)dst->arg)->value = ((const struct caller *)src->arg)->value;
-}
-
-/* Identical reads queued together run once; every caller gets the value. */
+/* Identical reads queued together run as one batch: read once, every caller gets the value. */
 START_TEST(test_coalescing)
 {
 	struct worker *w = start_worker(8);
@@ -246,7 +249,7 @@ START_TEST(test_coalescing)
 	for (int i = 0; i < 4; i++) {
 		c[i].w = w;
 		c[i].timeout_ms = 10000;
-		c[i].job = (struct worker_job){ .run = read_job, .arg = &c[i], .coalesce_key = 42, .copy = read_copy };
+		c[i].job = (struct worker_job){ .run = read_job, .arg = &c[i], .coalesce_key = 42 };
 		ck_assert_int_eq(pthread_create(&c[i].thread, NULL, call_thread, &c[i]), 0);
 	}
 	/* the first queues, the others follow it: wait until all four are in */
@@ -269,7 +272,7 @@ START_TEST(test_coalescing)
 }
 END_TEST
 
-/* The queue is bounded: a caller that finds it full for its whole deadline gets -EBUSY. */
+/* The queue is bounded: a caller that finds it full gets -EBUSY at once. */
 START_TEST(test_queue_bounded)
 {
 	struct worker *w = start_worker(1);
@@ -290,7 +293,8 @@ START_TEST(test_queue_bounded)
 }
 END_TEST
 
-/* Stopping cancels the running job, fails queued ones with -ENODEV and refuses new ones. */
+/* Stopping cancels the running job and fails queued ones, both with -ECONNABORTED (the
+ * errno a FUSE caller gets when its daemon goes), and refuses new ones. */
 START_TEST(test_stop_fails_queued)
 {
 	struct worker *w = start_worker(8);
@@ -303,9 +307,159 @@ START_TEST(test_stop_fails_queued)
 	worker_stop(w);
 	pthread_join(gate.thread, NULL);
 	pthread_join(queued.thread, NULL);
-	ck_assert_int_eq(gate.result, -EINTR);
-	ck_assert_int_eq(queued.result, -ENODEV);
+	ck_assert_int_eq(gate.result, -ECONNABORTED);
+	ck_assert_int_eq(queued.result, -ECONNABORTED);
 	ck_assert_uint_eq(bench.nlog, 0);
+}
+END_TEST
+
+/* ---- asynchronous jobs: nobody waits, done() gets the result --------------------------- */
+
+struct async_job {
+	struct worker_job job; /* first */
+	pthread_t done_thread;
+	int done_calls;
+	int result;
+};
+
+static void async_done(struct worker_job *job)
+{
+	struct async_job *a = (struct async_job *)job;
+
+	pthread_mutex_lock(&bench.lock);
+	a->done_thread = pthread_self();
+	a->done_calls++;
+	a->result = job->result;
+	pthread_cond_broadcast(&bench.cond);
+	pthread_mutex_unlock(&bench.lock);
+}
+
+static void async_init(struct async_job *a, worker_job_fn fn, intptr_t arg)
+{
+	*a = (struct async_job){ .job = { .run = fn, .done = async_done, .arg = (void *)arg } };
+}
+
+static void wait_done(struct async_job *a)
+{
+	pthread_mutex_lock(&bench.lock);
+	while (!a->done_calls)
+		pthread_cond_wait(&bench.cond, &bench.lock);
+	pthread_mutex_unlock(&bench.lock);
+}
+
+/* submit returns at once, even behind a job that does not end; done() comes from the worker
+ * thread, once, with the job's result. */
+START_TEST(test_submit_does_not_wait)
+{
+	struct worker *w = start_worker(8);
+	struct async_job gate, step;
+
+	async_init(&gate, gate_job, 0);
+	async_init(&step, step_job, 4);
+	ck_assert_int_eq(worker_submit(w, &gate.job), 0);
+	wait_gate_entered();
+	ck_assert_int_eq(worker_submit(w, &step.job), 0); /* the gate is still closed: no wait */
+	ck_assert_int_eq(step.done_calls, 0);
+	open_gate();
+	wait_done(&step);
+	ck_assert_int_eq(gate.done_calls, 1);
+	ck_assert_int_eq(step.done_calls, 1);
+	ck_assert_int_eq(step.result, 4);
+	ck_assert(!pthread_equal(step.done_thread, pthread_self()));
+	worker_stop(w);
+}
+END_TEST
+
+/* Cancelling a queued job answers it at once, on the cancelling thread, with -EINTR; one not
+ * submitted yet cannot be submitted any more (an interrupt that came first). */
+START_TEST(test_cancel_answers_on_caller)
+{
+	struct worker *w = start_worker(8);
+	struct async_job gate, queued, early;
+
+	async_init(&gate, gate_job, 0);
+	async_init(&queued, step_job, 2);
+	async_init(&early, step_job, 3);
+	ck_assert_int_eq(worker_submit(w, &gate.job), 0);
+	wait_gate_entered();
+	ck_assert_int_eq(worker_submit(w, &queued.job), 0);
+	ck_assert_int_eq(worker_cancel(w, &queued.job), WORKER_CANCEL_WITHDRAWN);
+	ck_assert_int_eq(queued.done_calls, 1);
+	ck_assert_int_eq(queued.result, -EINTR);
+	ck_assert(pthread_equal(queued.done_thread, pthread_self()));
+	ck_assert_int_eq(worker_cancel(w, &early.job), WORKER_CANCEL_NONE);
+	ck_assert_int_eq(worker_submit(w, &early.job), -EINTR);
+	ck_assert_int_eq(early.done_calls, 0);
+	ck_assert_int_eq(worker_cancel(w, &gate.job), WORKER_CANCEL_ASKED);
+	wait_done(&gate);
+	ck_assert_int_eq(gate.result, -EINTR);
+	ck_assert_uint_eq(bench.nlog, 0);
+	worker_stop(w);
+}
+END_TEST
+
+/* A long job that waits for the chip lets queued idle-safe jobs run inside it, in order, and
+ * no other: those wait for it to end. */
+static struct worker *idle_worker;
+
+static int long_job(void *ctx, struct worker_job *job)
+{
+	struct timespec now;
+
+	(void)ctx, (void)job;
+	log_step(1);
+	wait_pending(idle_worker, 2);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* 200 ms for idle work, of which the read takes a few µs: the call returns at the end */
+	ck_assert_uint_eq(worker_run_idle(idle_worker, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec +
+							       200000000u, 0), 1);
+	log_step(2);
+	return 0;
+}
+
+START_TEST(test_idle_safe_jobs_run_inside)
+{
+	struct async_job lng, write, read;
+
+	idle_worker = start_worker(8);
+	async_init(&lng, long_job, 0);
+	async_init(&write, step_job, 5);
+	async_init(&read, step_job, 6);
+	read.job.idle_safe = true;
+	ck_assert_int_eq(worker_submit(idle_worker, &lng.job), 0);
+	ck_assert_int_eq(worker_submit(idle_worker, &write.job), 0);
+	ck_assert_int_eq(worker_submit(idle_worker, &read.job), 0);
+	wait_done(&write);
+	ck_assert_int_eq(lng.result, 0);
+	ck_assert_int_eq(read.result, 6);
+	ck_assert_uint_eq(bench.nlog, 8);
+	/* long job starts, the read runs whole inside it, the long job ends, then the write */
+	ck_assert_int_eq(bench.log[0], 1);
+	ck_assert_int_eq(bench.log[1], 61);
+	ck_assert_int_eq(bench.log[3], 63);
+	ck_assert_int_eq(bench.log[4], 2);
+	ck_assert_int_eq(bench.log[5], 51);
+	worker_stop(idle_worker);
+}
+END_TEST
+
+/* Shutting down: the running job and the queued one both get the given error. */
+START_TEST(test_cancel_all_reports_err)
+{
+	struct worker *w = start_worker(8);
+	struct async_job gate, queued;
+
+	async_init(&gate, gate_job, 0);
+	async_init(&queued, step_job, 1);
+	ck_assert_int_eq(worker_submit(w, &gate.job), 0);
+	wait_gate_entered();
+	ck_assert_int_eq(worker_submit(w, &queued.job), 0);
+	worker_cancel_all(w, -ECONNABORTED);
+	ck_assert_int_eq(queued.result, -ECONNABORTED);
+	wait_done(&gate);
+	ck_assert_int_eq(gate.result, -ECONNABORTED);
+	ck_assert_int_eq(worker_submit(w, &queued.job), -ECONNABORTED);
+	worker_stop(w);
 }
 END_TEST
 
@@ -321,6 +475,10 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, test_coalescing);
 	tcase_add_test(tc, test_queue_bounded);
 	tcase_add_test(tc, test_stop_fails_queued);
+	tcase_add_test(tc, test_submit_does_not_wait);
+	tcase_add_test(tc, test_cancel_answers_on_caller);
+	tcase_add_test(tc, test_idle_safe_jobs_run_inside);
+	tcase_add_test(tc, test_cancel_all_reports_err);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * read, write, flush and poll requests on files (see fs.h): each becomes a job, and its reply
+ * is sent when the job ends, by the thread that ends it. Requests on files that need the
+ * device run on the worker thread; a FUSE thread only checks the request, queues it and goes
+ * back to reading the next one, so it never waits for the chip, and a FUSE INTERRUPT is always
+ * read: a queued request is withdrawn and answered EINTR at once, a running one is asked to
+ * stop (mount_cancel). Files that never use the device (fs_node_ops.local) are served at once
+ * on the FUSE thread, through the same code.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fuse_lowlevel.h>
+
+#include "fs.h"
+#include "log.h"
+
+struct fs_request {
+	struct worker_job job; /* first: the job is the request */
+	fuse_req_t req;
+	struct fs *fs;
+	struct fs_file *f;
+	enum fs_request_op op;
+	size_t size; /* read: bytes asked; write: bytes given */
+	off_t off;
+	char *buf; /* read: room for the answer; write: a copy of the data */
+	ssize_t ret; /* read/write: bytes; poll: events */
+};
+
+/* Set on a thread while it runs our interrupt callback: libfuse holds the request's lock. */
+static _Thread_local bool in_interrupt;
+
+static void on_interrupt(fuse_req_t req, void *data)
+{
+	struct fs_request *r = data;
+
+	(void)req;
+	in_interrupt = true;
+	mount_cancel(r->fs->mount, &r->job);
+	in_interrupt = false;
+}
+
+static void reply(const struct fs_request *r, int result)
+{
+	if (result < 0) {
+		fuse_reply_err(r->req, -result);
+		return;
+	}
+	switch (r->op) {
+	case FS_REQ_READ:
+		fuse_reply_buf(r->req, r->buf, (size_t)r->ret);
+		break;
+	case FS_REQ_WRITE:
+		fuse_reply_write(r->req, (size_t)r->ret);
+		break;
+	case FS_REQ_FLUSH:
+		fuse_reply_err(r->req, 0);
+		break;
+	case FS_REQ_POLL:
+		fuse_reply_poll(r->req, (unsigned)r->ret);
+		break;
+	}
+}
+
+static void request_done(struct worker_job *job)
+{
+	struct fs_request *r = (struct fs_request *)job;
+
+	/* An interrupt callback may be using r on another thread: this waits for it to return
+	 * (libfuse runs it under the request's lock). Inside the callback itself it would wait
+	 * for its own thread. */
+	if (!in_interrupt)
+		fuse_req_interrupt_func(r->req, NULL, NULL);
+	reply(r, job->result);
+	if (r->op == FS_REQ_WRITE && r->buf)
+		explicit_bzero(r->buf, r->size); /* it may be the NVRAM password (nvram/unlock) */
+	free(r->buf);
+	free(r);
+}
+
+/* The request itself, with the device (on the worker) or without (local files). */
+static ssize_t serve(struct fs_request *r)
+{
+	struct mount *m = r->fs->mount;
+	struct fs_file *f = r->f;
+	const struct fs_node_ops *ops = f->node->ops;
+	ssize_t ret = 0;
+
+	pthread_mutex_lock(&f->lock);
+	switch (r->op) {
+	case FS_REQ_READ:
+		ret = ops->read ? ops->read(m, f, r->buf, r->size, r->off) : fs_text_read(m, f, r->buf, r->size, r->off);
+		if (ret >= 0 && r->off == 0 && fs_poll_node(f->node))
+			fs_poll_rearm(r->fs, f, (unsigned)strtoul(f->text.buf, NULL, 10));
+		break;
+	case FS_REQ_WRITE:
+		ret = ops->write ? ops->write(m, f, r->buf, r->size, r->off) : fs_text_write(m, f, r->buf, r->size);
+		if (ret > 0)
+			fs_touch_written(r->fs, f->node);
+		break;
+	case FS_REQ_FLUSH:
+		ret = fs_text_flush(m, f);
+		break;
+	case FS_REQ_POLL:
+		ret = fs_poll_sample_now(r->fs, f);
+		break;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
+static int request_run(void *ctx, struct worker_job *job)
+{
+	struct fs_request *r = (struct fs_request *)job;
+
+	(void)ctx;
+	r->ret = serve(r);
+	return r->ret < 0 ? (int)r->ret : 0;
+}
+
+void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const char *data, size_t size, off_t off)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	const struct fs_node_ops *ops = f->node->ops;
+	/* a read gets no more than the file can hold (the kernel asks for pages) */
+	size_t room = op == FS_REQ_READ && ops->size > 0 && size > (size_t)ops->size ? (size_t)ops->size : size;
+	bool has_data = op == FS_REQ_READ || op == FS_REQ_WRITE;
+	struct fs_request *r = malloc(sizeof(*r));
+	char *buf = has_data ? malloc(room ? room : 1) : NULL;
+	int ret;
+
+	if (!r || (has_data && !buf)) {
+		free(buf);
+		free(r);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	*r = (struct fs_request){
+		.job = { .run = request_run, .done = request_done },
+		.req = req, .fs = fs, .f = f, .op = op, .size = room, .off = off, .buf = buf,
+	};
+	if (op == FS_REQ_WRITE)
+		memcpy(r->buf, data, size);
+	if (ops->local) {
+		request_run(fs->mount, &r->job);
+		r->job.result = r->ret < 0 ? (int)r->ret : 0;
+		request_done(&r->job);
+		return;
+	}
+	/* Reads (at offset 0: the value itself) of the same kind queued together share one
+	 * exchange; reads change nothing, so they may run in a long transaction's idle time. */
+	if (op == FS_REQ_POLL || (op == FS_REQ_READ && !ops->stream)) {
+		r->job.idle_safe = true;
+		r->job.coalesce_key = op == FS_REQ_READ && off == 0 ? (uintptr_t)ops : 0;
+	}
+	fuse_req_interrupt_func(req, on_interrupt, r);
+	ret = mount_queue(fs->mount, &r->job);
+	if (ret < 0) {
+		r->job.result = ret;
+		request_done(&r->job);
+	}
+}
