@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include "bytes.h"
-#include "errname.h"
 
 #define XFER_MAX 65535u
 /* Reads collect at most this much: one transaction's bytes and a margin to see extras. */
@@ -52,7 +51,7 @@ static int usage(void)
 
 static int fail_errno(int err)
 {
-	printf("%s\n", errname(err));
+	printf("%s\n", strerrorname_np(err));
 	return 1;
 }
 

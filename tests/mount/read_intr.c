@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "errname.h"
-
 #define ALARM_MS 200
 #define LIMIT_MS 1000
 
@@ -81,7 +79,7 @@ int main(int argc, char **argv)
 	}
 	fd = open(argv[1], O_RDWR);
 	if (fd < 0) {
-		printf("result=%s elapsed_ms=0 (open)\n", errname(errno));
+		printf("result=%s elapsed_ms=0 (open)\n", strerrorname_np(errno));
 		return 1;
 	}
 	t0 = now_ms();
@@ -95,7 +93,7 @@ int main(int argc, char **argv)
 	close(fd);
 	free(buf);
 	if (w < 0)
-		result = errname(err);
+		result = strerrorname_np(err);
 	else if ((unsigned long)w == size)
 		result = "OK";
 	else
