@@ -6,8 +6,8 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "emu/emu.h"
 #include "log.h"
 #include "transport.h"
@@ -20,31 +20,13 @@ struct transport_emu {
 	uint64_t out_ns, end_ns; /* virtual times of the last exchange, for traces */
 };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_until(uint64_t wall_ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(wall_ns / 1000000000ull), .tv_nsec = (long)(wall_ns % 1000000000ull) };
-
-	if (monotonic_ns() >= wall_ns) /* the usual case without frames: no system call */
-		return;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms)
 {
 	struct transport_emu *t = (struct transport_emu *)base;
 	int ret;
 
 	if (t->realtime) /* hand the chip the time that passed since it last saw the host */
-		emu_follow(t->emu, monotonic_ns() - t->t0_ns);
+		emu_follow(t->emu, mono_now_ns() - t->t0_ns);
 	t->out_ns = emu_now(t->emu);
 	ret = emu_exchange(t->emu, req, resp, base->in_first ? EMU_IN_FIRST : EMU_OUT_FIRST);
 	if (ret == -ETIMEDOUT) {
@@ -53,8 +35,8 @@ static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp
 		log_debug("emulator: no answer to 0x%02x within %u ms", req[0], timeout_ms);
 	}
 	t->end_ns = emu_now(t->emu);
-	if (t->realtime)
-		sleep_until(t->t0_ns + t->end_ns);
+	if (t->realtime) /* without frames the end is usually past: no system call */
+		mono_sleep_until(t->t0_ns + t->end_ns);
 	return ret;
 }
 
@@ -100,7 +82,7 @@ int transport_emu_new(struct emu *e, bool realtime, struct transport **out)
 	t->base.frame_ns = emu_frame_ns(e);
 	t->emu = e;
 	t->realtime = realtime;
-	t->t0_ns = monotonic_ns() - emu_now(e);
+	t->t0_ns = mono_now_ns() - emu_now(e);
 	*out = &t->base;
 	return 0;
 }

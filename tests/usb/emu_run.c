@@ -39,8 +39,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "emu_run.h"
 #include "log.h"
 
@@ -171,7 +173,7 @@ static int wait_child(pid_t pid, const sigset_t *waitset)
 			log_err("waitpid: %s", strerror(errno));
 			return 1;
 		}
-		if (kill_at && usbemu_mono_ns() >= kill_at) {
+		if (kill_at && mono_now_ns() >= kill_at) {
 			log_warn("the command ignored the signal; killing it");
 			kill(pid, SIGKILL);
 			kill_at = 0;
@@ -180,7 +182,7 @@ static int wait_child(pid_t pid, const sigset_t *waitset)
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
 			kill(pid, sig);
 			if (!kill_at)
-				kill_at = usbemu_mono_ns() + USBEMU_GRACE_NS;
+				kill_at = mono_now_ns() + USBEMU_GRACE_NS;
 		}
 	}
 	if (WIFEXITED(status))
@@ -194,10 +196,10 @@ static int wait_child(pid_t pid, const sigset_t *waitset)
  * their ioctls abort once the testbed is gone. */
 static void linger(void)
 {
-	uint64_t end = usbemu_mono_ns() + USBEMU_GRACE_NS;
+	uint64_t end = mono_now_ns() + USBEMU_GRACE_NS;
 	bool busy = true;
 
-	while (usbemu_mono_ns() < end) {
+	while (mono_now_ns() < end) {
 		pthread_mutex_lock(&usbemu.lock);
 		clients_sweep();
 		busy = usbemu.clients != NULL;
@@ -297,7 +299,7 @@ int main(int argc, char **argv)
 			goto out_emus;
 		}
 		usbemu.ndevs++;
-		d->t0_ns = usbemu_mono_ns() - emu_now(d->emu);
+		d->t0_ns = mono_now_ns() - emu_now(d->emu);
 		if ((ret = emu_attach_spec(d->emu, EMU_DEFAULT_PERIPHERALS)) < 0) {
 			log_err("device %u: cannot attach peripherals: %s", i + 1, strerror(-ret));
 			goto out_emus;

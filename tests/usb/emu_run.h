@@ -22,7 +22,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #include <umockdev.h>
 
@@ -132,14 +131,6 @@ struct usbemu_state {
 
 /* The one instance (emu_run.c). */
 extern struct usbemu_state usbemu;
-
-static inline uint64_t usbemu_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the ioctl handler (emu_run_ioctl.c) --------------------------------------------------- */
 

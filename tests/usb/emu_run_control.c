@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "emu_run.h"
 #include "log.h"
 
@@ -187,7 +188,7 @@ static uint64_t next_due_locked(void)
 		if (!n || g_queue_is_empty(&n->in_pending))
 			continue;
 		node_pump(n);
-		if (!g_queue_is_empty(&n->in_pending) && n->in_due_ns > usbemu_mono_ns() &&
+		if (!g_queue_is_empty(&n->in_pending) && n->in_due_ns > mono_now_ns() &&
 		    (!due || n->in_due_ns < due))
 			due = n->in_due_ns;
 	}
@@ -209,9 +210,9 @@ static void *ctl_thread(void *arg)
 		pthread_mutex_lock(&usbemu.lock);
 		due = next_due_locked();
 		pthread_mutex_unlock(&usbemu.lock);
-		now = usbemu_mono_ns();
-		if (due && due - now < 1000000000ull)
-			ts = (struct timespec){ .tv_sec = 0, .tv_nsec = (long)(due - now) };
+		now = mono_now_ns();
+		if (due && due - now < MONO_NS_PER_S)
+			ts = ns_timespec(due - now);
 		if (ppoll(pfd, usbemu.ctl_fd >= 0 ? 2 : 1, &ts, NULL) < 0 && errno != EINTR) {
 			log_err("control thread: poll: %s", strerror(errno));
 			break;

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "emu_run.h"
 #include "log.h"
 
@@ -90,7 +91,7 @@ static uint8_t *urb_in_data(struct usbemu_urb *u)
 /* Bring the chip's virtual clock up to the wall clock, the way the in-process transport does
  * (emu_follow: one model). Without frames the clock still follows the wall: a flash erase must
  * end some time. */
-void dev_catch_up(struct usbemu_dev *d) { emu_follow(d->emu, usbemu_mono_ns() - d->t0_ns); }
+void dev_catch_up(struct usbemu_dev *d) { emu_follow(d->emu, mono_now_ns() - d->t0_ns); }
 
 /* Hand the chip's queued answers to waiting IN URBs, oldest first. */
 void node_pump(struct usbemu_node *n)
@@ -101,7 +102,7 @@ void node_pump(struct usbemu_node *n)
 		struct usbemu_urb *u;
 		int len;
 
-		if (usbemu.frame_ns && usbemu_mono_ns() < n->in_due_ns)
+		if (usbemu.frame_ns && mono_now_ns() < n->in_due_ns)
 			return; /* the control thread completes it when the frame is over */
 		if (emu_in(n->dev->emu, resp) != 0)
 			return;
