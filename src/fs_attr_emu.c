@@ -33,12 +33,13 @@ static int inputs_parse(char *value, struct input_list *l)
 	l->count = 0;
 	for (char *tok = strtok_r(value, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
 		char *eq = strchr(tok, '=');
-		unsigned long pin, level;
+		unsigned long pin;
+		bool level;
 
 		if (l->count == sizeof(l->pins) / sizeof(l->pins[0]) || !eq)
 			return -EINVAL;
 		*eq = '\0';
-		if (text_uint(tok, 0, MCP2210_PIN_COUNT - 1, &pin) < 0 || text_uint(eq + 1, 0, 1, &level) < 0)
+		if (text_uint(tok, 0, MCP2210_PIN_COUNT - 1, &pin) < 0 || text_bool(eq + 1, &level) < 0)
 			return -EINVAL;
 		l->pins[l->count] = (unsigned)pin;
 		l->levels[l->count++] = (unsigned)level;
@@ -100,14 +101,6 @@ static int plug_job(struct mount *m, void *arg)
 	return 0;
 }
 
-static int bool_value(const char *value, bool *out)
-{
-	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
-		return -EINVAL;
-	*out = value[0] == '1';
-	return 0;
-}
-
 static int plugged_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
 	(void)n;
@@ -120,7 +113,7 @@ static int plugged_store(struct mount *m, const struct fs_node *n, char *value)
 	bool plug;
 
 	(void)n;
-	if (bool_value(value, &plug) < 0)
+	if (text_bool(value, &plug) < 0)
 		return -EINVAL;
 	if (plug == emu_plugged(m->emu))
 		return 0;
@@ -147,7 +140,7 @@ static int external_master_store(struct mount *m, const struct fs_node *n, char 
 	bool wants;
 
 	(void)n;
-	if (bool_value(value, &wants) < 0)
+	if (text_bool(value, &wants) < 0)
 		return -EINVAL;
 	emu_set_external_master(m->emu, wants); /* the hand-over itself is the chip's (emu_bus.c) */
 	return 0;
