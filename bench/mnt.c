@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "mnt.h"
 
 #define MAX_MOUNTS 20
@@ -28,13 +29,7 @@ extern char **environ;
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
-double mnt_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+double mnt_now_s(void) { return (double)mono_now_ns() / 1e9; }
 
 /* Async-signal-safe: also used while cleaning up from a signal handler. */
 void mnt_sleep_s(double s)

@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tests/mount/errname.h"
 #include "mnt.h"
 
 #define PROG "mcp2210fs-soak"
@@ -313,8 +312,8 @@ static int op_xfer(struct client *c)
 
 		r = read(c->xfer_fd, c->rx, 1);
 		if (r != 0)
-			violation("client %u: read after a failed %zu-byte transaction (%s) gives %zd", c->id, len, errname(err),
-				  r);
+			violation("client %u: read after a failed %zu-byte transaction (%s) gives %zd", c->id, len,
+				  strerrorname_np(err), r);
 		return -err;
 	}
 	if ((size_t)w != len) {
@@ -325,7 +324,7 @@ static int op_xfer(struct client *c)
 		r = read(c->xfer_fd, c->rx + got, len - got);
 		if (r <= 0) {
 			violation("client %u: spi/xfer read after a %zu-byte transaction: %s at byte %zu", c->id, len,
-				  r < 0 ? errname(errno) : "end of file", got);
+				  r < 0 ? strerrorname_np(errno) : "end of file", got);
 			return 0;
 		}
 		got += (size_t)r;
@@ -573,7 +572,7 @@ static int counters_now(struct client *c, struct mnt_counters *k)
 	ssize_t n = pread(c->counters_fd, text, sizeof(text) - 1, 0);
 
 	if (n <= 0) {
-		violation("client %u: emulator/counters: %s", c->id, n < 0 ? errname(errno) : "empty");
+		violation("client %u: emulator/counters: %s", c->id, n < 0 ? strerrorname_np(errno) : "empty");
 		return -1;
 	}
 	text[n] = '\0';
@@ -601,7 +600,8 @@ static void tally_op(struct client *c, enum op op, int ret, double lat, double b
 		t->worst_bound_s = bound;
 	}
 	if (ret < 0 && (c->quiet || !explained(op, -ret, s)))
-		violation("client %u: %s: %s%s (meanwhile %lld faults fired%s%s)", c->id, ops[op].name, errname(-ret),
+		violation("client %u: %s: %s%s (meanwhile %lld faults fired%s%s)", c->id, ops[op].name,
+			  strerrorname_np(-ret),
 			  c->quiet ? " after the faults stopped" : ": not explained by what was injected", s->faults,
 			  s->unplugged ? ", unplugged" : "", s->external_master ? ", external master" : "");
 }
@@ -745,7 +745,7 @@ static void world_write(const char *rel, const char *value)
 	int ret = mnt_write(mnt, rel, value);
 
 	if (ret < 0)
-		violation("fault injector: writing \"%s\" to %s: %s", value, rel, errname(-ret));
+		violation("fault injector: writing \"%s\" to %s: %s", value, rel, strerrorname_np(-ret));
 }
 
 /* Sleeps up to s, less when the run ends. */
@@ -870,7 +870,7 @@ static int configure(void)
 	int ret;
 
 	if ((ret = mnt_write(mnt, "settings", config_text)) < 0 || (ret = mnt_write(mnt, "nvram/settings", config_text)) < 0) {
-		fprintf(stderr, "%s: cannot configure the device: %s\n", PROG, errname(-ret));
+		fprintf(stderr, "%s: cannot configure the device: %s\n", PROG, strerrorname_np(-ret));
 		return -1;
 	}
 	if (read_text("nvram/settings", ref_nvram, sizeof(ref_nvram)) < 0 || read_text("settings", text, sizeof(text)) < 0 ||
@@ -1056,13 +1056,13 @@ static void final_checks(unsigned n)
 	world_write("emulator/power_cycle", "1");
 	if ((got = read_expect(&clients[0], "settings", ref_settings, "gpio_value=")) < 0 ||
 	    (got = read_expect(&clients[0], "nvram/settings", ref_nvram, NULL)) < 0)
-		violation("settings after the power cycle: %s", errname((int)-got));
+		violation("settings after the power cycle: %s", strerrorname_np((int)-got));
 	fd = mnt_open(mnt, "eeprom", O_RDONLY);
 	got = fd < 0 ? fd : pread(fd, chip, sizeof(chip), 0);
 	if (fd >= 0)
 		close(fd);
 	if (got != EEPROM_SIZE) {
-		violation("eeprom read after the power cycle: %s", got < 0 ? errname(errno) : "short");
+		violation("eeprom read after the power cycle: %s", got < 0 ? strerrorname_np(errno) : "short");
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -1105,7 +1105,8 @@ static void errors_text(const uint64_t *err, char *buf, size_t size)
 	for (int e = 1; e <= ERRNO_MAX && len < size; e++)
 		if (err[e])
 			len += (size_t)snprintf(buf + len, size - len, "%s%s %llu", len ? ", " : "",
-						e == ERRNO_MAX ? "other" : errname(e), (unsigned long long)err[e]);
+						e == ERRNO_MAX ? "other" : strerrorname_np(e),
+						(unsigned long long)err[e]);
 	if (!len)
 		snprintf(buf, size, "-");
 }

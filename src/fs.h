@@ -68,6 +68,9 @@ struct fs_node {
 	mode_t mode;     /* S_IFDIR or S_IFREG with permission bits */
 	const struct fs_node_ops *ops;
 	int arg; /* e.g. the pin number of gpio/N/... */
+	/* Read-only by a mount option, not by nature (nvram/ without -o nvram=rw): opening it for
+	 * writing fails with EROFS, as on a read-only mount, rather than EACCES. */
+	bool erofs;
 };
 
 #define FS_MAX_NODES 128

@@ -33,12 +33,13 @@ static int inputs_parse(char *value, struct input_list *l)
 	l->count = 0;
 	for (char *tok = strtok_r(value, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
 		char *eq = strchr(tok, '=');
-		unsigned long pin, level;
+		unsigned long pin;
+		bool level;
 
 		if (l->count == sizeof(l->pins) / sizeof(l->pins[0]) || !eq)
 			return -EINVAL;
 		*eq = '\0';
-		if (text_uint(tok, 0, MCP2210_PIN_COUNT - 1, &pin) < 0 || text_uint(eq + 1, 0, 1, &level) < 0)
+		if (text_uint(tok, 0, MCP2210_PIN_COUNT - 1, &pin) < 0 || text_bool(eq + 1, &level) < 0)
 			return -EINVAL;
 		l->pins[l->count] = (unsigned)pin;
 		l->levels[l->count++] = (unsigned)level;
@@ -88,14 +89,6 @@ static int power_cycle_store(struct mount *m, const struct fs_node *n, char *val
 
 const struct fs_node_ops fs_emu_power_cycle_ops = { .store = power_cycle_store, .size = TEXT_MAX };
 
-static int bool_value(const char *value, bool *out)
-{
-	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
-		return -EINVAL;
-	*out = value[0] == '1';
-	return 0;
-}
-
 static int plugged_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
 	(void)n;
@@ -108,7 +101,7 @@ static int plugged_store(struct mount *m, const struct fs_node *n, char *value)
 	bool plug;
 
 	(void)n;
-	if (bool_value(value, &plug) < 0)
+	if (text_bool(value, &plug) < 0)
 		return -EINVAL;
 	if (plug == emu_plugged(m->emu))
 		return 0;
@@ -139,7 +132,7 @@ static int external_master_store(struct mount *m, const struct fs_node *n, char 
 	bool wants;
 
 	(void)n;
-	if (bool_value(value, &wants) < 0)
+	if (text_bool(value, &wants) < 0)
 		return -EINVAL;
 	emu_set_external_master(m->emu, wants); /* the hand-over itself is the chip's (emu_bus.c) */
 	return 0;

@@ -46,11 +46,11 @@ static int value_job(struct mount *m, void *arg)
 static int value_store(struct mount *m, const struct fs_node *n, char *value)
 {
 	struct pin_write w = { .pin = (unsigned)n->arg };
-	unsigned long v;
+	bool v;
 
-	if (text_uint(value, 0, 1, &v) < 0 || value[1])
+	if (text_bool(value, &v) < 0)
 		return -EINVAL;
-	w.level = (v != 0) ^ atomic_load(&m->active_low[n->arg]);
+	w.level = v ^ atomic_load(&m->active_low[n->arg]);
 	return mount_run(m, value_job, &w);
 }
 
@@ -173,11 +173,11 @@ static int active_low_show(struct mount *m, const struct fs_node *n, struct text
 
 static int active_low_store(struct mount *m, const struct fs_node *n, char *value)
 {
-	unsigned long v;
+	bool v;
 
-	if (text_uint(value, 0, 1, &v) < 0 || value[1])
+	if (text_bool(value, &v) < 0)
 		return -EINVAL;
-	atomic_store(&m->active_low[n->arg], v != 0);
+	atomic_store(&m->active_low[n->arg], v);
 	return 0;
 }
 

@@ -255,6 +255,7 @@ static int usb_pair(void *ctx, const char *key, const char *value)
 	struct mcp2210_usb_key *k = &p->u->key;
 	int which = text_enum(key, usb_key_names, U_COUNT);
 	unsigned long v = 0;
+	bool wakeup;
 	int power;
 
 	if (which < 0 || p->seen[which])
@@ -274,9 +275,9 @@ static int usb_pair(void *ctx, const char *key, const char *value)
 		k->power = (uint8_t)((k->power & MCP2210_POWER_REMOTE_WAKEUP) | (power ? MCP2210_POWER_SELF : MCP2210_POWER_BUS));
 		return 0;
 	case U_WAKEUP:
-		if (text_uint(value, 0, 1, &v) < 0)
+		if (text_bool(value, &wakeup) < 0)
 			return -EINVAL;
-		k->power = (uint8_t)((k->power & ~MCP2210_POWER_REMOTE_WAKEUP) | (v ? MCP2210_POWER_REMOTE_WAKEUP : 0));
+		k->power = (uint8_t)((k->power & ~MCP2210_POWER_REMOTE_WAKEUP) | (wakeup ? MCP2210_POWER_REMOTE_WAKEUP : 0));
 		return 0;
 	case U_CURRENT:
 		if (text_uint(value, 2, 510, &v) < 0 || v % 2)

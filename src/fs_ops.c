@@ -284,8 +284,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	/* The tree's modes are the policy even for root (nvram read-only without -o nvram=rw). */
 	if ((acc != O_RDONLY && !(n->mode & 0222)) || (acc != O_WRONLY && !(n->mode & 0444))) {
-		fuse_reply_err(req, (acc != O_RDONLY && !(n->mode & 0222) && n->parent &&
-				     strcmp(fs->tree.nodes[n->parent].name, "nvram") == 0) ? EROFS : EACCES);
+		fuse_reply_err(req, acc != O_RDONLY && n->erofs ? EROFS : EACCES);
 		return;
 	}
 	f = calloc(1, sizeof(*f));

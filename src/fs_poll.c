@@ -16,10 +16,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 
 #include <fuse_lowlevel.h>
 
+#include "clock.h"
 #include "fs.h"
 #include "log.h"
 #include "thread.h"
@@ -29,14 +29,6 @@ bool fs_poll_node(const struct fs_node *n) { return n->ops == &fs_gpio_value_ops
 /* How long a waiting poll handle is sampled for before the kernel is asked, by a probe,
  * whether anyone still waits on it. */
 #define FS_POLL_PROBE_MS 1000u
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static bool is_pin(const struct fs_file *f) { return f->node->ops == &fs_gpio_value_ops; }
 
@@ -144,7 +136,7 @@ static void sample(struct fs *fs, const struct fs_file *only)
 /* Under the poll lock: probe handles sampled for long enough; is anyone left to sample for? */
 static bool anyone_waiting(struct fs *fs)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_now_ms();
 	bool any = false;
 
 	for (struct fs_file *f = fs->poll.watched; f; f = f->watch_next) {
@@ -168,10 +160,7 @@ static void *poll_main(void *arg)
 			pthread_cond_wait(&fs->poll.cond, &fs->poll.lock);
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &next);
-		next.tv_nsec += (long)(interval % 1000) * 1000000L;
-		next.tv_sec += interval / 1000 + next.tv_nsec / 1000000000L;
-		next.tv_nsec %= 1000000000L;
+		next = mono_deadline_ms(interval);
 		pthread_mutex_unlock(&fs->poll.lock);
 		sample(fs, NULL);
 		pthread_mutex_lock(&fs->poll.lock);
@@ -184,14 +173,10 @@ static void *poll_main(void *arg)
 
 int fs_poll_start(struct fs *fs)
 {
-	pthread_condattr_t attr;
 	int ret;
 
 	pthread_mutex_init(&fs->poll.lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&fs->poll.cond, &attr);
-	pthread_condattr_destroy(&attr);
+	mono_cond_init(&fs->poll.cond);
 	ret = thread_start(&fs->poll.thread, poll_main, fs);
 	if (ret) {
 		log_err("cannot start the poll thread: %s", strerror(ret));
@@ -229,7 +214,7 @@ unsigned fs_poll_watch(struct fs *fs, struct fs_file *f, struct fuse_pollhandle 
 		f->ph = ph;
 		/* with an event pending this poll() returns at once: the handle waits for a probe */
 		f->waiting = !f->event;
-		f->waiting_since = now_ms();
+		f->waiting_since = mono_now_ms();
 		if (f->waiting)
 			pthread_cond_broadcast(&fs->poll.cond);
 	}

@@ -28,6 +28,7 @@ static int add(struct fs_tree *t, unsigned parent, const char *name, mode_t mode
 	n->mode = mode;
 	n->ops = ops;
 	n->arg = arg;
+	n->erofs = false;
 	return (int)t->count++;
 }
 
@@ -117,6 +118,10 @@ int fs_tree_build(struct fs_tree *t, const struct mount *m)
 		return dir < 0 ? dir : ret;
 	if ((dir = add(t, 0, "nvram", DIR_MODE, NULL, 0)) < 0 || (ret = ADD_ALL(t, (unsigned)dir, nvram, 0)) < 0)
 		return dir < 0 ? dir : ret;
+	/* An NVRAM file without write bits lacks them only because -o nvram=rw was not given
+	 * (nv_rw): refuse writing it as a read-only mount would. */
+	for (unsigned i = (unsigned)dir + 1; i < t->count; i++)
+		t->nodes[i].erofs = !(t->nodes[i].mode & 0222);
 	if (m->opt.emulate) {
 		if ((dir = add(t, 0, "emulator", DIR_MODE, NULL, 0)) < 0 ||
 		    (ret = ADD_ALL(t, (unsigned)dir, emulator, 0)) < 0)

@@ -28,6 +28,15 @@
 static struct fuse_session *stop_session;
 static int stop_pipe[2] = { -1, -1 };
 
+/* Log "what: <errno's text>" and return -errno, read before logging may change it. */
+static int fail_errno(const char *what)
+{
+	int err = errno;
+
+	log_err("%s: %s", what, strerror(err));
+	return -err;
+}
+
 static void on_stop_signal(int sig)
 {
 	int saved = errno;
@@ -47,17 +56,13 @@ static int install_stop_handlers(struct fuse_session *se)
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
-	if (pipe(stop_pipe) != 0) {
-		log_err("cannot create a pipe: %s", strerror(errno));
-		return -errno;
-	}
+	if (pipe(stop_pipe) != 0)
+		return fail_errno("cannot create a pipe");
 	stop_session = se;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) || sigaction(SIGHUP, &sa, NULL) ||
-	    sigaction(SIGPIPE, &ign, NULL)) {
-		log_err("cannot install signal handlers: %s", strerror(errno));
-		return -errno;
-	}
+	    sigaction(SIGPIPE, &ign, NULL))
+		return fail_errno("cannot install signal handlers");
 	return 0;
 }
 
@@ -121,16 +126,15 @@ static int daemonise(int foreground)
 
 	if (foreground)
 		return chdir("/") == 0 ? 0 : -errno;
-	if (pipe(fds) != 0) {
-		log_err("cannot create a pipe: %s", strerror(errno));
-		return -errno;
-	}
+	if (pipe(fds) != 0)
+		return fail_errno("cannot create a pipe");
 	pid = fork();
 	if (pid < 0) {
-		log_err("cannot fork: %s", strerror(errno));
+		int ret = fail_errno("cannot fork");
+
 		close(fds[0]);
 		close(fds[1]);
-		return -1;
+		return ret;
 	}
 	if (pid > 0) {
 		ssize_t n;
@@ -143,10 +147,8 @@ static int daemonise(int foreground)
 	}
 	close(fds[0]);
 	daemon_report_fd = fds[1];
-	if (setsid() < 0 || chdir("/") != 0) {
-		log_err("cannot detach: %s", strerror(errno));
-		return -errno;
-	}
+	if (setsid() < 0 || chdir("/") != 0)
+		return fail_errno("cannot detach");
 	return 0;
 }
 

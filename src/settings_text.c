@@ -173,10 +173,7 @@ static int parse_key(const struct key *k, const char *v, struct settings *s)
 			*(uint16_t *)p = (uint16_t)n;
 		return ret;
 	case K_BOOL:
-		ret = text_uint(v, 0, 1, &n);
-		if (!ret)
-			*(bool *)p = n != 0;
-		return ret;
+		return text_bool(v, (bool *)p);
 	case K_IRQ:
 		ret = text_enum(v, settings_irq_mode_names, 5);
 		if (ret >= 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "spi_xfer.h"
 
 struct run {
@@ -26,14 +27,6 @@ struct run {
 	uint64_t ready_ns; /* CLOCK_MONOTONIC time the chip should be done with what it has */
 };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Wait until the chip can take more; on real hardware the USB round trip is usually longer.
  * Long waits (slow clocks, long delays) are cut in slices so that a cancel is seen. */
 #define PACE_SLICE_NS 20000000ull
@@ -41,7 +34,7 @@ static uint64_t monotonic_ns(void)
 static int pace(const struct run *r)
 {
 	for (;;) {
-		uint64_t now = monotonic_ns(), until;
+		uint64_t now = mono_now_ns(), until;
 		struct timespec ts;
 
 		if (!r->ready_ns || now >= r->ready_ns)
@@ -50,15 +43,14 @@ static int pace(const struct run *r)
 			return -EINTR;
 		if (r->limits->idle) { /* other work uses the bus until shortly before ready_ns */
 			r->limits->idle(r->ctx, r->ready_ns);
-			now = monotonic_ns();
+			now = mono_now_ns();
 			if (now >= r->ready_ns)
 				return 0;
 			if (r->limits->cancelled && r->limits->cancelled(r->ctx))
 				return -EINTR;
 		}
 		until = r->ready_ns - now > PACE_SLICE_NS ? now + PACE_SLICE_NS : r->ready_ns;
-		ts.tv_sec = (time_t)(until / 1000000000ull);
-		ts.tv_nsec = (long)(until % 1000000000ull);
+		ts = ns_timespec(until);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 }
@@ -71,7 +63,7 @@ static int pace(const struct run *r)
  * on it, neither a frame early (one more exchange, 0xF8) nor, by oversleeping, a frame late. */
 static uint64_t ready_after(const struct spi_xfer_limits *limits, uint64_t clock_ns)
 {
-	uint64_t now = monotonic_ns(), frame = limits->frame_ns;
+	uint64_t now = mono_now_ns(), frame = limits->frame_ns;
 
 	if (clock_ns <= frame)
 		return 0;

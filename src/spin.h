@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Brief busy-waiting, for the worker's hand-offs (see worker.c): a clock, a yield for the
- * loop, and a moving average that says whether a wait is usually short enough to spin.
+ * Brief busy-waiting, for the worker's hand-offs (see worker.c): a yield for the loop, and a
+ * moving average that says whether a wait is usually short enough to spin. Times are
+ * mono_now_ns() (clock.h).
  */
 #ifndef MCP2210FS_SPIN_H
 #define MCP2210FS_SPIN_H
@@ -10,15 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sched.h>
-#include <time.h>
 
-static inline uint64_t spin_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "clock.h"
 
 /* One turn of a spin: let any other runnable thread have this CPU. With few CPUs the thread
  * we wait for may be queued behind us on this very one; a plain busy loop then holds it off
@@ -45,7 +39,7 @@ static inline bool spin_avg_below(const struct spin_avg *a, uint64_t ns) { retur
 /* Spin while *v still equals seen, until the monotonic clock reaches until_ns. */
 static inline void spin_while_equal(_Atomic unsigned *v, unsigned seen, uint64_t until_ns)
 {
-	while (atomic_load(v) == seen && spin_now_ns() < until_ns)
+	while (atomic_load(v) == seen && mono_now_ns() < until_ns)
 		spin_pause();
 }
 
@@ -54,7 +48,7 @@ static inline void spin_while_int_in(_Atomic int *v, int a, int b, uint64_t unti
 {
 	int x;
 
-	while (((x = atomic_load(v)) == a || x == b) && spin_now_ns() < until_ns)
+	while (((x = atomic_load(v)) == a || x == b) && mono_now_ns() < until_ns)
 		spin_pause();
 }
 

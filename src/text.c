@@ -73,6 +73,14 @@ int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long
 	return text_number(s, 0, min, max, out);
 }
 
+int text_bool(const char *s, bool *out)
+{
+	if ((s[0] != '0' && s[0] != '1') || s[1] != '\0')
+		return -EINVAL;
+	*out = s[0] == '1';
+	return 0;
+}
+
 int text_enum(const char *s, const char *const *names, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)

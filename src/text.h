@@ -34,6 +34,9 @@ int text_value(const char *data, size_t len, bool multiline, char *out, size_t s
 int text_number(const char *s, int base, unsigned long min, unsigned long max, unsigned long *out);
 /* text_number(s, 0, ...): what every file takes. */
 int text_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* The one flag parser: "0" is false, "1" true, anything else -EINVAL ("01", "0x1", "true",
+ * blanks), as sysfs GPIO takes value and active_low. *out is set only on success. */
+int text_bool(const char *s, bool *out);
 /* Index of s in names[n], or -EINVAL. */
 int text_enum(const char *s, const char *const *names, unsigned n);
 

@@ -8,8 +8,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "emu/emu.h"
 #include "log.h"
 #include "transport.h"
@@ -26,29 +26,11 @@ struct transport_emu {
 	unsigned aborts; /* under abort_lock: transport_abort() calls so far */
 };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_until(uint64_t wall_ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(wall_ns / 1000000000ull), .tv_nsec = (long)(wall_ns % 1000000000ull) };
-
-	if (monotonic_ns() >= wall_ns) /* the usual case without frames: no system call */
-		return;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 /* The answer was lost: a real host waits its whole timeout, unless the request is abandoned
  * (emu_abort_op). -ETIMEDOUT, or -EINTR when abandoned. */
 static int wait_lost(struct transport_emu *t, unsigned aborts_seen, uint64_t wall_ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(wall_ns / 1000000000ull), .tv_nsec = (long)(wall_ns % 1000000000ull) };
+	struct timespec ts = ns_timespec(wall_ns);
 	bool aborted;
 
 	pthread_mutex_lock(&t->abort_lock);
@@ -86,7 +68,7 @@ static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp
 	int ret;
 
 	if (t->realtime) /* hand the chip the time that passed since it last saw the host */
-		emu_follow(t->emu, monotonic_ns() - t->t0_ns);
+		emu_follow(t->emu, mono_now_ns() - t->t0_ns);
 	t->out_ns = emu_now(t->emu);
 	ret = emu_exchange(t->emu, req, resp, base->in_first ? EMU_IN_FIRST : EMU_OUT_FIRST);
 	if (ret == -ETIMEDOUT) {
@@ -98,7 +80,7 @@ static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp
 	if (t->realtime && ret == -ETIMEDOUT)
 		ret = wait_lost(t, aborts, t->t0_ns + t->end_ns);
 	else if (t->realtime)
-		sleep_until(t->t0_ns + t->end_ns);
+		mono_sleep_until(t->t0_ns + t->end_ns); /* without frames the end is usually past */
 	return ret;
 }
 
@@ -152,16 +134,9 @@ int transport_emu_new(struct emu *e, bool realtime, struct transport **out)
 	t->base.frame_ns = emu_frame_ns(e);
 	t->emu = e;
 	t->realtime = realtime;
-	t->t0_ns = monotonic_ns() - emu_now(e);
+	t->t0_ns = mono_now_ns() - emu_now(e);
 	pthread_mutex_init(&t->abort_lock, NULL);
-	{
-		pthread_condattr_t attr;
-
-		pthread_condattr_init(&attr);
-		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		pthread_cond_init(&t->abort_cond, &attr);
-		pthread_condattr_destroy(&attr);
-	}
+	mono_cond_init(&t->abort_cond);
 	*out = &t->base;
 	return 0;
 }

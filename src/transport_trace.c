@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "trace_format.h"
 #include "transport.h"
@@ -23,14 +24,6 @@ struct transport_trace {
 	uint64_t last_ns; /* when the last exchange ended, on the trace's clock */
 	bool failed;    /* a write failed: logged once, nothing more written */
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* After each exchange: the file holds every complete line, also if the daemon is killed. */
 static void trace_flush(struct transport_trace *t, int printed)
@@ -47,12 +40,12 @@ static int trace_exchange_op(struct transport *base, const mcp2210_report req, m
 			     unsigned timeout_ms)
 {
 	struct transport_trace *t = (struct transport_trace *)base;
-	uint64_t out_ns = monotonic_ns() - t->t0_ns, end_ns;
+	uint64_t out_ns = mono_now_ns() - t->t0_ns, end_ns;
 	char line[TRACE_LINE_MAX];
 	int ret, printed;
 
 	ret = transport_exchange(t->inner, req, resp, timeout_ms);
-	end_ns = monotonic_ns() - t->t0_ns;
+	end_ns = mono_now_ns() - t->t0_ns;
 	if (t->inner->ops->times)
 		t->inner->ops->times(t->inner, &out_ns, &end_ns);
 	t->last_ns = end_ns;
@@ -139,7 +132,7 @@ int transport_trace_new(struct transport *inner, const char *path, const char *h
 	}
 	t->base = (struct transport){ .ops = &trace_ops, .in_first = inner->in_first, .frame_ns = inner->frame_ns };
 	t->inner = inner;
-	t->t0_ns = monotonic_ns();
+	t->t0_ns = mono_now_ns();
 	if (gmtime_r(&now, &tm))
 		strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	ret = fprintf(t->f,

@@ -11,10 +11,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libusb.h>
 
+#include "clock.h"
 #include "log.h"
 #include "transport_usb.h"
 
@@ -69,16 +69,6 @@ struct scan {
 	int unreadable_err;
 	size_t skipped;    /* left out: more than USB_CANDIDATES_MAX */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t deadline_after(unsigned ms) { return now_ns() + (uint64_t)ms * 1000000ull; }
 
 /* libusb's codes stop here. what: what failed, for the log. */
 static int usb_errno(int err, const char *what)
@@ -147,14 +137,13 @@ static bool idle(struct transport_usb *t) { return !atomic_load(&t->in.busy) && 
 static int run_events(struct transport_usb *t, uint64_t deadline)
 {
 	while (!idle(t)) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_now_ns();
 		struct timeval tv;
 		int err;
 
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		tv.tv_sec = (time_t)((deadline - now) / 1000000000ull);
-		tv.tv_usec = (suseconds_t)((deadline - now) % 1000000000ull / 1000u);
+		tv = ns_timeval(deadline - now);
 		err = libusb_handle_events_timeout_completed(t->ctx, &tv, NULL);
 		if (err < 0 && err != LIBUSB_ERROR_INTERRUPTED)
 			return usb_errno(err, "handling USB events");
@@ -177,7 +166,7 @@ static int reap(struct transport_usb *t)
 		if (err < 0 && err != LIBUSB_ERROR_NOT_FOUND) /* NOT_FOUND: it is completing already */
 			log_warn("cannot cancel a USB transfer: %s", libusb_error_name(err));
 	}
-	ret = run_events(t, deadline_after(USB_REAP_MS));
+	ret = run_events(t, mono_after_ms(USB_REAP_MS));
 	if (ret < 0)
 		log_err("a cancelled USB transfer did not come back within %d ms", USB_REAP_MS);
 	return ret;
@@ -250,7 +239,7 @@ static int drain_in(struct transport_usb *t)
 	int n;
 
 	for (n = 0; n < USB_DRAIN_MAX; n++) {
-		int ret = transfers(t, seq, 1, deadline_after(USB_DRAIN_MS));
+		int ret = transfers(t, seq, 1, mono_after_ms(USB_DRAIN_MS));
 		if (ret == -ETIMEDOUT)
 			return n;
 		if (ret < 0)
@@ -561,7 +550,7 @@ static int usb_exchange(struct transport *base, const mcp2210_report req, mcp221
 {
 	struct transport_usb *t = (struct transport_usb *)base;
 	struct usb_xfer *const both[] = { &t->in, &t->out };
-	uint64_t deadline = deadline_after(timeout_ms);
+	uint64_t deadline = mono_after_ms(timeout_ms);
 	int ret = ready(t);
 
 	if (ret < 0)
@@ -685,7 +674,6 @@ int transport_usb_new(const struct transport_usb_select *sel, struct transport *
 {
 	struct transport_usb *t = calloc(1, sizeof(*t));
 	struct scan *s = malloc(sizeof(*s));
-	pthread_condattr_t attr;
 	int ret;
 
 	*out = NULL;
@@ -698,10 +686,7 @@ int transport_usb_new(const struct transport_usb_select *sel, struct transport *
 	t->base.in_first = true;
 	t->base.frame_ns = MCP2210_USB_FRAME_NS;
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->changed, &attr);
-	pthread_condattr_destroy(&attr);
+	mono_cond_init(&t->changed);
 	ret = context_new(&t->ctx);
 	if (ret < 0)
 		goto err_free;
@@ -786,14 +771,13 @@ int transport_usb_reconnect(struct transport *base)
 static bool wait_arrival(struct transport_usb *t, uint64_t deadline)
 {
 	while (!atomic_load(&t->arrived) && !atomic_load(&t->woken)) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_now_ns();
 		struct timeval tv;
 		int err;
 
 		if (now >= deadline)
 			break;
-		tv.tv_sec = (time_t)((deadline - now) / 1000000000ull);
-		tv.tv_usec = (suseconds_t)((deadline - now) % 1000000000ull / 1000u);
+		tv = ns_timeval(deadline - now);
 		err = libusb_handle_events_timeout_completed(t->ctx, &tv, NULL);
 		if (err < 0 && err != LIBUSB_ERROR_INTERRUPTED) {
 			log_warn("waiting for USB hotplug events: %s", libusb_error_name(err));
@@ -807,8 +791,8 @@ static bool wait_arrival(struct transport_usb *t, uint64_t deadline)
 void transport_usb_wait(struct transport *base, unsigned ms)
 {
 	struct transport_usb *t = (struct transport_usb *)base;
-	uint64_t deadline = deadline_after(ms);
-	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull), .tv_nsec = (long)(deadline % 1000000000ull) };
+	uint64_t deadline = mono_after_ms(ms);
+	struct timespec ts = ns_timespec(deadline);
 	bool was_gone = atomic_load(&t->gone);
 
 	if (was_gone && t->hotplug && wait_arrival(t, deadline))

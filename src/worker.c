@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "spin.h"
 #include "thread.h"
@@ -50,8 +51,6 @@ struct worker {
 };
 
 static _Thread_local struct worker_job *running_job;
-
-static uint64_t after_ms(unsigned ms) { return spin_now_ns() + (uint64_t)ms * 1000000u; }
 
 /* ---- finishing: under the lock mark, after it call done() -------------------------------- */
 
@@ -148,7 +147,7 @@ static bool withdraw(struct worker *w, struct worker_job *job)
 /* Fail every queued job past its queue deadline with -ETIMEDOUT. */
 static void sweep(struct worker *w, struct finished *fin)
 {
-	uint64_t now = spin_now_ns();
+	uint64_t now = mono_now_ns();
 	struct worker_job **pp = &w->head, *prev = NULL;
 
 	while (*pp) {
@@ -209,7 +208,7 @@ static void run_one(struct worker *w, struct worker_job *job, uint64_t batch)
 		result = w->abort_err;
 	else if (atomic_load(&job->cancel))
 		result = -EINTR;
-	else if (spin_now_ns() >= job->queue_deadline_ns)
+	else if (mono_now_ns() >= job->queue_deadline_ns)
 		result = -ETIMEDOUT;
 	if (result == 0) {
 		w->running[w->depth++] = job;
@@ -221,7 +220,7 @@ static void run_one(struct worker *w, struct worker_job *job, uint64_t batch)
 		struct worker_job *outer = running_job;
 
 		job->batch = batch;
-		job->run_deadline_ns = job->run_ms ? after_ms(job->run_ms) : 0;
+		job->run_deadline_ns = job->run_ms ? mono_after_ms(job->run_ms) : 0;
 		running_job = job;
 		result = job->run(w->ctx, job);
 		running_job = outer;
@@ -259,7 +258,7 @@ static void run_batch(struct worker *w, struct worker_job *leader)
 /* With the queue empty: spin (unlocked) while new work usually comes soon, then sleep. */
 static void wait_for_work(struct worker *w)
 {
-	uint64_t t0 = spin_now_ns();
+	uint64_t t0 = mono_now_ns();
 
 	if (!w->head && spin_avg_below(&w->idle_ns, SPIN_NS)) {
 		unsigned seen = atomic_load(&w->enqueued);
@@ -270,7 +269,7 @@ static void wait_for_work(struct worker *w)
 	}
 	while (!w->head && !w->stopping)
 		pthread_cond_wait(&w->work, &w->lock);
-	spin_avg_add(&w->idle_ns, spin_now_ns() - t0, 4 * SPIN_NS);
+	spin_avg_add(&w->idle_ns, mono_now_ns() - t0, 4 * SPIN_NS);
 }
 
 static void *worker_main(void *arg)
@@ -325,7 +324,7 @@ static void *sweeper_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		call_done(&fin);
 		pthread_mutex_lock(&w->lock);
-		now = spin_now_ns();
+		now = mono_now_ns();
 		at = earliest_deadline(w);
 		if (at == UINT64_MAX && now - w->last_enqueue_ns < SWEEP_LINGER_NS)
 			at = now + SWEEP_LINGER_NS;
@@ -335,7 +334,7 @@ static void *sweeper_main(void *arg)
 		if (at == UINT64_MAX) {
 			pthread_cond_wait(&w->sweep, &w->lock);
 		} else {
-			struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u), .tv_nsec = (long)(at % 1000000000u) };
+			struct timespec ts = ns_timespec(at);
 
 			pthread_cond_timedwait(&w->sweep, &w->lock, &ts);
 		}
@@ -351,7 +350,7 @@ unsigned worker_run_idle(struct worker *w, uint64_t until_ns, uint64_t reserve_n
 	unsigned ran = 0;
 
 	pthread_mutex_lock(&w->lock);
-	while (!w->stopping && w->depth < NEST_MAX && !(outer && worker_job_cancelled(outer)) && spin_now_ns() < end) {
+	while (!w->stopping && w->depth < NEST_MAX && !(outer && worker_job_cancelled(outer)) && mono_now_ns() < end) {
 		struct finished fin = { NULL };
 		struct worker_job *job;
 
@@ -370,8 +369,8 @@ unsigned worker_run_idle(struct worker *w, uint64_t until_ns, uint64_t reserve_n
 		/* nothing to do yet: wait for a submission (or a cancel) until the end, a second at
 		 * most at a time */
 		{
-			uint64_t at = end - spin_now_ns() > 1000000000u ? spin_now_ns() + 1000000000u : end;
-			struct timespec ts = { .tv_sec = (time_t)(at / 1000000000u), .tv_nsec = (long)(at % 1000000000u) };
+			uint64_t at = end - mono_now_ns() > 1000000000u ? mono_now_ns() + 1000000000u : end;
+			struct timespec ts = ns_timespec(at);
 
 			pthread_cond_timedwait(&w->work, &w->lock, &ts);
 		}
@@ -385,7 +384,6 @@ unsigned worker_run_idle(struct worker *w, uint64_t until_ns, uint64_t reserve_n
 int worker_start(void *ctx, unsigned queue_max, struct worker **out)
 {
 	struct worker *w = calloc(1, sizeof(*w));
-	pthread_condattr_t attr;
 	int ret;
 
 	*out = NULL;
@@ -395,12 +393,9 @@ int worker_start(void *ctx, unsigned queue_max, struct worker **out)
 	w->queue_max = queue_max ? queue_max : 1;
 	spin_avg_init(&w->idle_ns, SPIN_NS);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->work, &attr);
-	pthread_cond_init(&w->done, &attr);
-	pthread_cond_init(&w->sweep, &attr);
-	pthread_condattr_destroy(&attr);
+	mono_cond_init(&w->work);
+	mono_cond_init(&w->done);
+	mono_cond_init(&w->sweep);
 	w->sweep_at = UINT64_MAX;
 	ret = thread_start(&w->thread, worker_main, w);
 	if (ret == 0) {
@@ -487,7 +482,7 @@ static int enqueue(struct worker *w, struct worker_job *job)
 		return -EINTR;
 	job->next = NULL;
 	job->followers = NULL;
-	w->last_enqueue_ns = spin_now_ns();
+	w->last_enqueue_ns = mono_now_ns();
 	job->queue_deadline_ns = w->last_enqueue_ns + (uint64_t)(job->queue_ms ? job->queue_ms : WORKER_QUEUE_MS) * 1000000u;
 	leader = find_leader(w, job->coalesce_key);
 	if (leader) {
@@ -585,12 +580,12 @@ struct worker_job *worker_running_job(void) { return running_job; }
 
 bool worker_job_cancelled(struct worker_job *job)
 {
-	return atomic_load(&job->cancel) || (job->run_deadline_ns && spin_now_ns() >= job->run_deadline_ns);
+	return atomic_load(&job->cancel) || (job->run_deadline_ns && mono_now_ns() >= job->run_deadline_ns);
 }
 
 void worker_job_extend(struct worker_job *job, unsigned run_ms)
 {
-	uint64_t until = after_ms(run_ms);
+	uint64_t until = mono_after_ms(run_ms);
 
 	if (job->run_deadline_ns && job->run_deadline_ns < until)
 		job->run_deadline_ns = until;

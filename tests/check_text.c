@@ -205,6 +205,40 @@ START_TEST(test_settings_rejects)
 }
 END_TEST
 
+/* One flag parser (issue 12): exactly 0 or 1, as sysfs GPIO takes value and active_low; the
+ * same in a settings line, where remote_wakeup and spi_bus_hold are flags. */
+START_TEST(test_bool_one_way)
+{
+	static const char *const bad[] = { "", "2", "01", "00", "0x1", "0x0", "1 ",
+					   " 0", "+1", "-0", "true", "on", "yes" };
+	static const char *const bad_lines[] = { "remote_wakeup=0x1", "remote_wakeup=01", "spi_bus_hold=true",
+						 "spi_bus_hold=00" };
+	struct settings s = sample();
+	char buf[64];
+	bool v = true;
+
+	ck_assert_int_eq(text_bool("0", &v), 0);
+	ck_assert(!v);
+	ck_assert_int_eq(text_bool("1", &v), 0);
+	ck_assert(v);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = true;
+		ck_assert_msg(text_bool(bad[i], &v) == -EINVAL, "accepted '%s'", bad[i]);
+		ck_assert_msg(v, "'%s' changed the value", bad[i]);
+	}
+	strcpy(buf, "remote_wakeup=0\nspi_bus_hold=0");
+	ck_assert_int_eq(settings_parse(buf, &s), 0);
+	ck_assert(!s.chip.remote_wakeup && !s.chip.spi_bus_hold);
+	strcpy(buf, "remote_wakeup=1\nspi_bus_hold=1");
+	ck_assert_int_eq(settings_parse(buf, &s), 0);
+	ck_assert(s.chip.remote_wakeup && s.chip.spi_bus_hold);
+	for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+		strcpy(buf, bad_lines[i]);
+		ck_assert_msg(settings_parse(buf, &s) == -EINVAL, "accepted: %s", bad_lines[i]);
+	}
+}
+END_TEST
+
 /* Delays are written in µs and kept in the chip's 100 µs units, rounded up. */
 START_TEST(test_delay_rounds_up)
 {
@@ -227,6 +261,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, test_value_newline_rules);
 	tcase_add_test(tc, test_uint_is_strict);
 	tcase_add_test(tc, test_number_one_way);
+	tcase_add_test(tc, test_bool_one_way);
 	tcase_add_test(tc, test_options_numbers);
 	tcase_add_test(tc, test_settings_round_trip);
 	tcase_add_test(tc, test_settings_keep_cs_bits_9_to_15);

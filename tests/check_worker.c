@@ -11,8 +11,9 @@
 
 #include <check.h>
 
-#include "worker.h"
 #include "check_main.h"
+#include "clock.h"
+#include "worker.h"
 
 /* The context every job sees: a gate a test can hold closed, and a log of job steps. */
 struct bench {
@@ -30,7 +31,7 @@ static struct bench bench;
 static void bench_init(void)
 {
 	pthread_mutex_init(&bench.lock, NULL);
-	pthread_cond_init(&bench.cond, NULL);
+	mono_cond_init(&bench.cond);
 	bench.gate_open = false;
 	bench.gate_entered = false;
 	bench.nlog = 0;
@@ -62,12 +63,7 @@ static int gate_job(void *ctx, struct worker_job *job)
 			break;
 		}
 		/* wake up now and then to look at the cancel flag, as a job between exchanges does */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = mono_deadline_ms(1);
 		pthread_cond_timedwait(&b->cond, &b->lock, &ts);
 	}
 	pthread_mutex_unlock(&b->lock);

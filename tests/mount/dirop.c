@@ -24,8 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "errname.h"
-
 static int usage(void)
 {
 	fprintf(stderr, "usage: dirop create|mknod|mkdir|rmdir|unlink|touch|times PATH |\n"
@@ -36,7 +34,7 @@ static int usage(void)
 static int result(int ret)
 {
 	if (ret < 0) {
-		printf("%s\n", errname(errno));
+		printf("%s\n", strerrorname_np(errno));
 		return 1;
 	}
 	printf("OK\n");

@@ -32,11 +32,10 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
-#include "errname.h"
+#include "clock.h"
 
 #define XFER_MAX 65535u
 /* Reads collect at most this much: one transaction's bytes and a margin to see extras. */
@@ -52,7 +51,7 @@ static int usage(void)
 
 static int fail_errno(int err)
 {
-	printf("%s\n", errname(err));
+	printf("%s\n", strerrorname_np(err));
 	return 1;
 }
 
@@ -353,15 +352,14 @@ static int run_op(int argc, char **argv)
  * last system call: the test's bound is on the operation, not on starting a process. */
 int main(int argc, char **argv)
 {
-	struct timespec t0, t1;
+	uint64_t t0;
 	int ret;
 
 	if (argc < 2 || strcmp(argv[1], "-t") != 0)
 		return run_op(argc, argv);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_now_ns();
 	ret = run_op(argc - 1, argv + 1);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fflush(stdout);
-	fprintf(stderr, "ms=%ld\n", (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	fprintf(stderr, "ms=%ld\n", (long)((mono_now_ns() - t0) / MONO_NS_PER_MS));
 	return ret;
 }

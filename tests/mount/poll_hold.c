@@ -23,14 +23,12 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "errname.h"
-
 static int fail(const char *what)
 {
 	int err = errno;
 
-	printf("%s\n", errname(err));
-	fprintf(stderr, "poll_hold: %s: %s\n", what, errname(err));
+	printf("%s\n", strerrorname_np(err));
+	fprintf(stderr, "poll_hold: %s: %s\n", what, strerrorname_np(err));
 	return 1;
 }
 

@@ -19,12 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "errname.h"
-
 static int fail(const char *what, int err)
 {
-	printf("%s\n", errname(err));
-	fprintf(stderr, "poll_wait: %s: %s\n", what, errname(err));
+	printf("%s\n", strerrorname_np(err));
+	fprintf(stderr, "poll_wait: %s: %s\n", what, strerrorname_np(err));
 	return 1;
 }
 

@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "errname.h"
+#include "clock.h"
 
 #define ALARM_MS 200
 #define LIMIT_MS 1000
@@ -31,14 +30,6 @@ static void on_alarm(int sig)
 {
 	(void)sig;
 	alarms++;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int main(int argc, char **argv)
@@ -81,21 +72,21 @@ int main(int argc, char **argv)
 	}
 	fd = open(argv[1], O_RDWR);
 	if (fd < 0) {
-		printf("result=%s elapsed_ms=0 (open)\n", errname(errno));
+		printf("result=%s elapsed_ms=0 (open)\n", strerrorname_np(errno));
 		return 1;
 	}
-	t0 = now_ms();
+	t0 = (long long)mono_now_ms();
 	if (setitimer(ITIMER_REAL, &it, NULL) < 0) {
 		perror("setitimer");
 		return 2;
 	}
 	w = write(fd, buf, size);
 	err = errno;
-	elapsed = now_ms() - t0;
+	elapsed = (long long)mono_now_ms() - t0;
 	close(fd);
 	free(buf);
 	if (w < 0)
-		result = errname(err);
+		result = strerrorname_np(err);
 	else if ((unsigned long)w == size)
 		result = "OK";
 	else

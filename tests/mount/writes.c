@@ -38,11 +38,10 @@
 #include <unistd.h>
 
 #include "bytes.h"
-#include "errname.h"
 
 #define READ_MAX (2u * 65536u)
 
-static const char *outcome(int ok) { return ok ? "OK" : errname(errno); }
+static const char *outcome(int ok) { return ok ? "OK" : strerrorname_np(errno); }
 
 /* One write(2) of the unescaped s; prints its outcome. 1 on success. */
 static int write_piece(int fd, const char *s)
@@ -181,9 +180,9 @@ static int do_splice(const char *path, const char *hex)
 		return 1;
 	}
 	s = splice(fd, NULL, p[1], NULL, sizeof(in), 0);
-	printf("splice=%s ", s < 0 ? errname(errno) : s == 0 ? "0" : "data");
+	printf("splice=%s ", s < 0 ? strerrorname_np(errno) : s == 0 ? "0" : "data");
 	s = sendfile(p[1], fd, NULL, sizeof(in));
-	printf("sendfile=%s", s < 0 ? errname(errno) : s == 0 ? "0" : "data");
+	printf("sendfile=%s", s < 0 ? strerrorname_np(errno) : s == 0 ? "0" : "data");
 	/* what neither took is still there for read(2) */
 	s = read(fd, in, sizeof(in));
 	printf(" read=%zd", s);
@@ -216,7 +215,7 @@ static int do_hold(const char *path, int count, size_t size, const char *pid)
 	printf("ok=%d", ok);
 	for (int e = 1; e < 256; e++)
 		if (seen[e])
-			printf(" %s=%d", errname(e), seen[e]);
+			printf(" %s=%d", strerrorname_np(e), seen[e]);
 	printf(" rss_kb=%ld\n", rss_kb(pid));
 	for (int i = 0; i < count; i++)
 		if (fds[i] >= 0)

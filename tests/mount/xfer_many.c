@@ -22,8 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "errname.h"
-
 #define LEN_MAX 4096u
 
 struct result {
@@ -51,7 +49,7 @@ static void run_child(const char *path, unsigned proc, unsigned ntrans, const ch
 	int fd = open(path, O_RDWR);
 
 	if (fd < 0) {
-		fprintf(stderr, "xfer_many[%u]: open: %s\n", proc, errname(errno));
+		fprintf(stderr, "xfer_many[%u]: open: %s\n", proc, strerrorname_np(errno));
 		res->errors++;
 		return;
 	}
@@ -74,7 +72,7 @@ static void run_child(const char *path, unsigned proc, unsigned ntrans, const ch
 		w = write(fd, out, len);
 		if (w != (ssize_t)len) {
 			fprintf(stderr, "xfer_many[%u] #%u: write %zu bytes: %s\n", proc, t, len,
-				w < 0 ? errname(errno) : "short");
+				w < 0 ? strerrorname_np(errno) : "short");
 			res->errors++;
 			continue;
 		}
@@ -83,7 +81,7 @@ static void run_child(const char *path, unsigned proc, unsigned ntrans, const ch
 			ssize_t r = read(fd, in + got, len + 1 - got);
 
 			if (r < 0) {
-				fprintf(stderr, "xfer_many[%u] #%u: read: %s\n", proc, t, errname(errno));
+				fprintf(stderr, "xfer_many[%u] #%u: read: %s\n", proc, t, strerrorname_np(errno));
 				res->errors++;
 				break;
 			}

@@ -15,9 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libusb.h>
+
+#include "clock.h"
 
 #define PROBE_REPORT 64
 #define PROBE_EP_OUT 0x01
@@ -29,14 +30,6 @@ struct probe_dev {
 	bool detached; /* we took interface 0 from the kernel driver: give it back */
 	bool claimed;
 };
-
-static uint64_t probe_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void probe_string(libusb_device_handle *h, uint8_t index, char *buf, int size)
 {
@@ -153,7 +146,7 @@ static int probe_exchange(libusb_context *ctx, libusb_device_handle *h, const ui
 	struct libusb_transfer *in = libusb_alloc_transfer(0), *out = libusb_alloc_transfer(0);
 	uint8_t inbuf[PROBE_REPORT], outbuf[PROBE_REPORT];
 	int in_done = 0, out_done = 0, ret = -1, r;
-	uint64_t deadline = probe_mono_ns() + 2ull * PROBE_TIMEOUT_MS * 1000000ull;
+	uint64_t deadline = mono_after_ms(2 * PROBE_TIMEOUT_MS);
 
 	if (!in || !out)
 		goto out;
@@ -170,7 +163,7 @@ static int probe_exchange(libusb_context *ctx, libusb_device_handle *h, const ui
 		out_done = 1;
 		libusb_cancel_transfer(in);
 	}
-	while ((!in_done || !out_done) && probe_mono_ns() < deadline) {
+	while ((!in_done || !out_done) && mono_now_ns() < deadline) {
 		struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
 
 		r = libusb_handle_events_timeout_completed(ctx, &tv, NULL);
@@ -185,8 +178,8 @@ static int probe_exchange(libusb_context *ctx, libusb_device_handle *h, const ui
 			libusb_cancel_transfer(in);
 		if (!out_done)
 			libusb_cancel_transfer(out);
-		deadline = probe_mono_ns() + 1000000000ull;
-		while ((!in_done || !out_done) && probe_mono_ns() < deadline) {
+		deadline = mono_after_ms(1000);
+		while ((!in_done || !out_done) && mono_now_ns() < deadline) {
 			struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
 
 			libusb_handle_events_timeout_completed(ctx, &tv, NULL);
@@ -276,11 +269,11 @@ static int probe_bench(libusb_context *ctx, const char *serial, const char *coun
 	}
 	if (probe_open(ctx, serial, &d) < 0)
 		return 1;
-	t0 = probe_mono_ns();
+	t0 = mono_now_ns();
 	for (i = 0; i < n; i++)
 		if (probe_exchange(ctx, d.h, req, resp) < 0)
 			break;
-	t1 = probe_mono_ns();
+	t1 = mono_now_ns();
 	probe_close(&d);
 	if (i < n) {
 		fprintf(stderr, "usb-probe: bench stopped after %ld exchanges\n", i);
