@@ -726,6 +726,13 @@ struct scale {
 	double gpio_rate, spi_bps, hwm_max, hwm_mean;
 };
 
+/* GPIO reads while a long transaction runs (section 2): latency in ms. */
+struct busy_read {
+	int err;
+	unsigned reads;
+	double p50, max;
+};
+
 /* Everything measured on one kind of daemon (optimised or naive). */
 struct results {
 	bool valid;
@@ -738,6 +745,7 @@ struct results {
 	struct scale scale;
 	double hwm_frames, hwm_cost;
 	struct sample usb[USB_STEPS]; /* section 6 */
+	struct busy_read busy;
 };
 
 static void measure_spi(struct mnt *m, const struct config *cfg, struct results *r)
@@ -766,6 +774,82 @@ static void measure_readers(struct mnt *m, const struct config *cfg, struct resu
 	}
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double percentile(const double *sorted, size_t n, double q)
+{
+	return n ? sorted[(size_t)(q * (double)(n - 1) + 0.5)] : NAN;
+}
+
+/* A 65535-byte transaction on spi/xfer, in the background. */
+struct busy_writer {
+	struct mnt *m;
+	_Atomic bool done;
+	int err;
+};
+
+static void *busy_writer_main(void *arg)
+{
+	struct busy_writer *bw = arg;
+	unsigned char *tx = calloc(1, XFER_MAX);
+	int fd = mnt_open(bw->m, "spi/xfer", O_RDWR);
+
+	bw->err = fd < 0 ? fd : !tx ? -ENOMEM : write(fd, tx, XFER_MAX) == XFER_MAX ? 0 : -errno;
+	if (fd >= 0)
+		close(fd);
+	free(tx);
+	atomic_store(&bw->done, true);
+	return NULL;
+}
+
+/* GPIO reads, one every 10 ms, while a 65535-byte transaction runs at 100 kbit/s (5.2 s of
+ * clocking): the optimised daemon reads in the transaction's idle time, the naive one queues
+ * the read behind it. */
+static void measure_busy_read(struct mnt *m, struct busy_read *out)
+{
+	struct busy_writer bw = { .m = m };
+	double lat[1000];
+	unsigned n = 0;
+	pthread_t thread;
+	char buf[16];
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	if ((out->err = (int)spi_setup(m, "100000")) < 0)
+		return;
+	out->err = 0;
+	if ((fd = mnt_open(m, "gpio/0/value", O_RDONLY)) < 0 || pthread_create(&thread, NULL, busy_writer_main, &bw)) {
+		out->err = fd < 0 ? fd : -EAGAIN;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	mnt_sleep_s(0.2); /* the transaction is under way */
+	while (!atomic_load(&bw.done) && n < sizeof(lat) / sizeof(lat[0])) {
+		double t0 = mnt_now_s();
+
+		if (pread(fd, buf, sizeof(buf), 0) <= 0) {
+			out->err = -errno;
+			break;
+		}
+		lat[n++] = (mnt_now_s() - t0) * 1e3;
+		mnt_sleep_s(0.01);
+	}
+	pthread_join(thread, NULL);
+	close(fd);
+	if (!out->err)
+		out->err = bw.err;
+	qsort(lat, n, sizeof(double), cmp_double);
+	out->reads = n;
+	out->p50 = percentile(lat, n, 0.5);
+	out->max = n ? lat[n - 1] : NAN;
+}
+
 /* Sections 1 and 2 on one daemon in the 1 ms frame model. */
 static void measure_frames(struct mnt *m, const struct config *cfg, const struct step *steps, size_t nsteps,
 			   struct results *r)
@@ -776,6 +860,8 @@ static void measure_frames(struct mnt *m, const struct config *cfg, const struct
 	measure_spi(m, cfg, r);
 	fprintf(stderr, "  concurrent GPIO readers\n");
 	measure_readers(m, cfg, r);
+	fprintf(stderr, "  GPIO reads during a 100 kbit/s transaction\n");
+	measure_busy_read(m, &r->busy);
 	r->hwm_frames = mnt_proc_hwm_mib(m->pid);
 	r->valid = true;
 }
@@ -792,18 +878,6 @@ static void measure_usb(const struct config *cfg, bool naive, struct results *r)
 	}
 	steps_run(m, usb_steps, USB_STEPS, false, r->usb);
 	mnt_stop(m, true);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double percentile(const double *sorted, size_t n, double q)
-{
-	return n ? sorted[(size_t)(q * (double)(n - 1) + 0.5)] : NAN;
 }
 
 /* Section 3: one client, pread on an open file, latencies in µs; the daemon's CPU per call. */
@@ -1068,6 +1142,22 @@ static void rows_readers(const struct results *opt, const struct results *naive)
 	}
 }
 
+static void rows_busy_read(const struct results *opt, const struct results *naive)
+{
+	const struct busy_read *o = &opt->busy;
+	struct row *r = row_new(2, "ms p50 | max", "GPIO read during 64 KiB SPI @100 kbit/s");
+
+	r->v[0] = o->err ? NAN : o->p50;
+	r->v[1] = o->err ? NAN : o->max;
+	if (naive && !naive->busy.err) {
+		r->naive[0] = naive->busy.p50;
+		r->naive[1] = naive->busy.max;
+	}
+	row_target(r, CMP_AT_MOST, 5.0, 20.0, "<= 5 | 20 ms");
+	row_note(r, "%u reads; the transaction clocks 5.2 s%s%s", o->reads, o->err ? "; error: " : "",
+		 o->err ? strerror(-o->err) : "");
+}
+
 static void rows_cost(const struct results *opt, const struct results *naive, const struct latency *minfs)
 {
 	static const char *const names[] = { "latency p50", "latency p90", "latency p99", "latency max" };
@@ -1294,6 +1384,7 @@ static void build_rows(const struct step *steps, size_t nsteps, const struct res
 	rows_section1(steps, nsteps, opt, naive);
 	rows_spi(steps, nsteps, opt, naive);
 	rows_readers(opt, naive);
+	rows_busy_read(opt, naive);
 	rows_cost(opt, naive, minfs);
 	rows_scale(opt, naive);
 	rows_memory(opt, naive, minfs_hwm, flash_growth);
