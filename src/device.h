@@ -144,14 +144,15 @@ ssize_t device_spi_transfer(struct device *d, struct worker_job *job, const uint
 
 /* ---- device_eeprom.c: the user EEPROM (256 bytes) ------------------------------------------ */
 
-/* len bytes from off (off + len <= 256), from the cache, each byte not cached read with 0x50
- * (p. 50). Returns len; the bytes read before a failure; or -errno when the first failed
- * (-ENODEV gone, -ETIMEDOUT, -EIO). */
+/* len bytes from off, from the cache, each byte not cached read with 0x50 (p. 50). Returns
+ * len; the bytes read before a failure; or -errno when the first failed (-ENODEV gone,
+ * -ETIMEDOUT, -EIO; -EINVAL for off + len above 256). */
 ssize_t device_eeprom_read(struct device *d, size_t off, uint8_t *buf, size_t len);
-/* Write len bytes from off (off + len <= 256) with 0x51 (p. 51), each read back with 0x50: the
- * chip answers success even when a cell did not take the value, and such a byte is -EIO.
- * Returns len; the bytes written before a failure; or -errno when the first failed (-EACCES
- * NVRAM protection, -EIO a failed or wrong write, ...). */
+/* Write len bytes from off with 0x51 (p. 51), each read back with 0x50: the chip answers
+ * success even when a cell did not take the value, and such a byte is -EIO (the cache then
+ * holds what the chip read back). Returns len; the bytes written before a failure; or -errno
+ * when the first failed (-EACCES NVRAM protection, -EIO a failed or wrong write, -EINVAL for
+ * off + len above 256, ...). */
 ssize_t device_eeprom_write(struct device *d, size_t off, const uint8_t *buf, size_t len);
 
 /* ---- device_nvram.c: power-up settings, USB identity, access control, password ------------ */
