@@ -153,6 +153,11 @@ size_t fs_caller_write_total(pid_t tid, size_t size);
  * (rounded up), and fs_init keeps max_write at 65536 or more (256 pages by default, the
  * kernel's limit). The first request of a cut write carries at least one byte per page. */
 #define FS_CUT_MIN 16
+/* Pin levels now (bit n = GPn) and the GP6 event count, for gpio/N/value, interrupt/count and
+ * the poll sampler: one job each, so that concurrent reads share one exchange
+ * (fs_attr_gpio.c). 0 or -errno. */
+int fs_gpio_levels(struct mount *m, uint16_t *levels);
+int fs_irq_count(struct mount *m, uint16_t *count);
 /* spi/xfer: free the received bytes an open file still holds. */
 void fs_spi_xfer_release(struct mount *m, struct fs_file *f);
 

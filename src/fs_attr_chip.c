@@ -3,10 +3,8 @@
  * The chip as a whole: info, status, stats, settings and the user EEPROM.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "fs.h"
-#include "log.h"
 #include "settings_text.h"
 #include "transport_usb.h"
 #include "worker.h"
@@ -41,14 +39,8 @@ struct status_out {
 static int status_job(struct mount *m, void *arg)
 {
 	struct status_out *o = arg;
-	mcp2210_report req, resp;
-	int ret;
+	int ret = device_chip_status(&m->dev, &o->st);
 
-	proto_encode_get_status(req);
-	ret = device_command(&m->dev, req, resp);
-	if (ret == 0)
-		ret = proto_decode_get_status(resp, &o->st);
-	ret = device_errno(ret);
 	return ret < 0 ? ret : device_nvram_access(&m->dev, &o->access);
 }
 
@@ -113,14 +105,13 @@ const struct fs_node_ops fs_stats_ops = { .show = stats_show, .size = TEXT_MAX, 
 
 /* ---- settings ----------------------------------------------------------------------------- */
 
-static int live_settings(struct mount *m, struct settings *s)
+static int settings_get_job(struct mount *m, void *arg)
 {
+	struct settings *s = arg;
 	int ret = device_chip_settings(&m->dev, &s->chip);
 
 	return ret < 0 ? ret : device_spi_settings(&m->dev, &s->spi);
 }
-
-static int settings_get_job(struct mount *m, void *arg) { return live_settings(m, arg); }
 
 static int settings_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
@@ -138,22 +129,7 @@ static int settings_show(struct mount *m, const struct fs_node *n, struct text *
  * read and the write, and nothing is sent unless every line is valid. */
 static int settings_set_job(struct mount *m, void *arg)
 {
-	struct settings cur, want;
-	int ret = live_settings(m, &cur);
-
-	if (ret < 0)
-		return ret;
-	want = cur;
-	if (settings_parse(arg, &want) < 0)
-		return -EINVAL;
-	if (memcmp(&want.chip, &cur.chip, sizeof(cur.chip)) != 0) {
-		ret = device_set_chip_settings(&m->dev, &want.chip);
-		if (ret < 0)
-			return ret;
-	}
-	if (memcmp(&want.spi, &cur.spi, sizeof(cur.spi)) != 0)
-		ret = device_set_spi_settings(&m->dev, &want.spi);
-	return ret;
+	return device_edit_settings(&m->dev, settings_parse_onto, arg);
 }
 
 static int settings_store(struct mount *m, const struct fs_node *n, char *value)
@@ -173,70 +149,20 @@ struct eeprom_io {
 	size_t done; /* bytes read or written before a failure */
 };
 
-/* One byte from the chip into the cache. */
-static int eeprom_fetch(struct mount *m, uint8_t addr)
-{
-	mcp2210_report req, resp;
-	int ret;
-
-	proto_encode_read_eeprom(req, addr);
-	ret = device_command(&m->dev, req, resp);
-	if (ret == 0)
-		ret = proto_decode_read_eeprom(resp, addr, &m->eeprom[addr]);
-	m->eeprom_valid[addr] = ret == 0;
-	return device_errno(ret);
-}
-
-/* Write one byte and read it back: the chip answers 0x51 with success even when the cell did
- * not take the value, and a write must never be reported done when it was not. */
-static int eeprom_store(struct mount *m, uint8_t addr, uint8_t value)
-{
-	mcp2210_report req, resp;
-	int ret;
-
-	proto_encode_write_eeprom(req, addr, value);
-	ret = device_command(&m->dev, req, resp);
-	if (ret == 0)
-		ret = proto_decode_write_eeprom(resp);
-	m->eeprom_valid[addr] = false;
-	if (ret == 0)
-		ret = eeprom_fetch(m, addr);
-	if (ret < 0)
-		return device_errno(ret);
-	if (m->eeprom[addr] != value) {
-		log_err("EEPROM byte %u reads back 0x%02x after writing 0x%02x", addr, m->eeprom[addr], value);
-		return -EIO;
-	}
-	return 0;
-}
-
 static int eeprom_job(struct mount *m, void *arg)
 {
 	struct eeprom_io *io = arg;
-	int ret = device_check(&m->dev); /* the cache below must be of this device */
+	ssize_t ret = io->src ? device_eeprom_write(&m->dev, io->off, io->src, io->len)
+			      : device_eeprom_read(&m->dev, io->off, io->dst, io->len);
 
-	if (ret < 0) {
-		memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
-		return ret;
-	}
-	for (size_t i = 0; i < io->len; i++) {
-		uint8_t addr = (uint8_t)(io->off + i);
-
-		if (io->src)
-			ret = eeprom_store(m, addr, io->src[i]);
-		else if (!m->eeprom_valid[addr] || !m->dev.use_cache)
-			ret = eeprom_fetch(m, addr);
-		if (ret < 0)
-			return ret;
-		if (io->dst)
-			io->dst[i] = m->eeprom[addr];
-		io->done = i + 1;
-	}
+	if (ret < 0)
+		return (int)ret;
+	io->done = (size_t)ret;
 	return 0;
 }
 
-/* POSIX: a transfer cut short after some bytes returns their count; the next call then meets
- * the error (the device still gone) and returns it. */
+/* The bytes done (a transfer cut short after some bytes returns their count, as POSIX has
+ * it), or the error when none was. */
 static ssize_t eeprom_result(int ret, const struct eeprom_io *io)
 {
 	return ret < 0 && io->done == 0 ? ret : (ssize_t)io->done;

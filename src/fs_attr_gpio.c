@@ -15,8 +15,8 @@
 static int levels_job(struct mount *m, void *arg) { return device_gpio_levels(&m->dev, arg); }
 
 /* Pin levels change outside the host's control: never cached, but concurrent readers of any
- * pin share one 0x31. */
-static int read_levels(struct mount *m, uint16_t *levels)
+ * pin and the poll sampler share one 0x31. */
+int fs_gpio_levels(struct mount *m, uint16_t *levels)
 {
 	return mount_run_shared(m, (uintptr_t)levels_job, levels_job, levels, sizeof(*levels));
 }
@@ -24,7 +24,7 @@ static int read_levels(struct mount *m, uint16_t *levels)
 static int value_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
 	uint16_t levels = 0;
-	int ret = read_levels(m, &levels);
+	int ret = fs_gpio_levels(m, &levels);
 
 	if (ret == 0)
 		text_printf(out, "%u\n", ((unsigned)(levels >> n->arg) & 1u) ^ atomic_load(&m->active_low[n->arg]));
@@ -193,25 +193,29 @@ struct count_io {
 static int count_job(struct mount *m, void *arg)
 {
 	struct count_io *io = arg;
-	mcp2210_report req, resp;
-	int ret;
 
-	proto_encode_get_gp6_count(req, io->reset);
-	ret = device_command(&m->dev, req, resp);
-	if (ret == 0)
-		ret = proto_decode_get_gp6_count(resp, &io->count);
-	return device_errno(ret);
+	return device_event_count(&m->dev, io->reset, &io->count);
+}
+
+/* Concurrent readers and the poll sampler share one 0x12 (a reset never shares: count_store). */
+int fs_irq_count(struct mount *m, uint16_t *count)
+{
+	struct count_io io = { 0 };
+	int ret = mount_run_shared(m, (uintptr_t)count_job, count_job, &io, sizeof(io));
+
+	*count = io.count;
+	return ret;
 }
 
 static int count_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
-	struct count_io io = { 0 };
+	uint16_t count = 0;
 	int ret;
 
 	(void)n;
-	ret = mount_run_shared(m, (uintptr_t)count_job, count_job, &io, sizeof(io));
+	ret = fs_irq_count(m, &count);
 	if (ret == 0)
-		text_printf(out, "%u\n", io.count);
+		text_printf(out, "%u\n", count);
 	return ret;
 }
 

@@ -259,7 +259,7 @@ static int spi_set_job(struct mount *m, void *arg)
 		return -EINVAL;
 	if (st->field == F_CS && (ret = cs_pins_check(m, (want.cs_idle ^ want.cs_active) & MCP2210_PIN_MASK)) < 0)
 		return ret;
-	if (memcmp(&want, &cur, sizeof(cur)) == 0)
+	if (proto_spi_settings_equal(&want, &cur))
 		return 0;
 	return device_set_spi_settings(&m->dev, &want);
 }

@@ -76,18 +76,6 @@ static bool edge_fires(unsigned edge, unsigned old, unsigned now)
 	}
 }
 
-static int levels_job(struct mount *m, void *arg) { return device_gpio_levels(&m->dev, arg); }
-
-static int count_job(struct mount *m, void *arg)
-{
-	mcp2210_report req, resp;
-	int ret;
-
-	proto_encode_get_gp6_count(req, false);
-	ret = device_command(&m->dev, req, resp);
-	return ret == 0 ? proto_decode_get_gp6_count(resp, arg) : ret;
-}
-
 /* One round: read what the waiting pollers need (or only what `only` needs: a poll that does
  * not wait), compare, wake. */
 static void sample(struct fs *fs, const struct fs_file *only)
@@ -106,8 +94,8 @@ static void sample(struct fs *fs, const struct fs_file *only)
 	}
 	pthread_mutex_unlock(&fs->poll.lock);
 
-	have_levels = want_levels && mount_run(fs->mount, levels_job, &levels) == 0;
-	have_count = want_count && mount_run(fs->mount, count_job, &count) == 0;
+	have_levels = want_levels && fs_gpio_levels(fs->mount, &levels) == 0;
+	have_count = want_count && fs_irq_count(fs->mount, &count) == 0;
 
 	pthread_mutex_lock(&fs->poll.lock);
 	for (struct fs_file *f = fs->poll.watched; f; f = f->watch_next) {

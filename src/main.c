@@ -212,9 +212,9 @@ int main(int argc, char *argv[])
 	if (mountpoint_check(cmd.mountpoint) < 0)
 		goto out_args;
 	if (m.opt.password_file) {
-		if (options_read_password(&m.opt, m.password) < 0)
+		if (options_read_password(&m.opt, m.opt.password) < 0)
 			goto out_args;
-		m.have_password = true;
+		m.opt.have_password = true;
 	}
 	if (fs_tree_build(&fs.tree, &m) < 0) {
 		log_err("the file tree does not fit its table");
@@ -258,7 +258,7 @@ out_signals:
 	fuse_session_destroy(se);
 out_args:
 	daemon_report(1); /* a failed start, in a child whose parent still waits */
-	memset(m.password, 0, sizeof(m.password));
+	explicit_bzero(m.opt.password, sizeof(m.opt.password)); /* if mount_start() never took it */
 	options_free(&m.opt);
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);

@@ -143,11 +143,7 @@ static void run_idle(void *ctx, uint64_t until_ns)
 	worker_run_idle(m->worker, until_ns, 3 * (frame ? frame : 1000000u));
 }
 
-void mount_invalidate(struct mount *m)
-{
-	device_invalidate(&m->dev);
-	memset(m->eeprom_valid, 0, sizeof(m->eeprom_valid));
-}
+void mount_invalidate(struct mount *m) { device_invalidate(&m->dev); }
 
 void mount_changed(struct mount *m) { atomic_store(&m->changed, true); }
 
@@ -355,6 +351,10 @@ int mount_start(struct mount *m)
 		m->dev.use_cache = false;
 	m->dev.idle = run_idle;
 	m->dev.idle_ctx = m;
+	if (m->opt.have_password)
+		device_set_password(&m->dev, m->opt.password);
+	explicit_bzero(m->opt.password, sizeof(m->opt.password));
+	m->opt.have_password = false;
 	ret = worker_start(m, MOUNT_QUEUE_MAX, &m->worker);
 	if (ret < 0)
 		goto err_transport;
@@ -405,6 +405,5 @@ void mount_stop(struct mount *m)
 	emu_free(m->emu);
 	m->emu = NULL;
 	pthread_mutex_destroy(&m->identity_lock);
-	explicit_bzero(m->password, sizeof(m->password)); /* never outlives the mount */
-	m->have_password = false;
+	device_forget_password(&m->dev); /* never outlives the mount */
 }

@@ -37,6 +37,10 @@ struct mount_options {
 	int nvram_rw;
 	int allow_permanent_lock;
 	char *password_file;
+	/* Its password, read before daemonising; mount_start() hands it to the device and wipes
+	 * this copy. */
+	char password[MCP2210_PASSWORD_LEN];
+	bool have_password;
 	int list;
 	char *group;     /* -o gid=GROUP: name or number */
 	char *trace_file; /* -o trace=FILE */
@@ -72,16 +76,9 @@ struct mount {
 	void (*on_unplug)(struct mount *m); /* set before mount_start; any thread */
 
 	/* Worker thread only: */
-	struct device dev;
+	struct device dev; /* the chip's state: caches, the NVRAM password */
 	struct mount_share share;
 	_Atomic bool changed; /* mount_changed(): invalidate before the next call */
-	bool eeprom_valid[MCP2210_EEPROM_SIZE];
-	uint8_t eeprom[MCP2210_EEPROM_SIZE];
-
-	/* The NVRAM password: from -o password_file, or the one the chip accepted through
-	 * nvram/unlock. Memory only, wiped by mount_stop(). */
-	char password[MCP2210_PASSWORD_LEN];
-	bool have_password;
 
 	/* Emulated chip: the USB identity it enumerated with (at start, power cycle, replug),
 	 * which `info` shows as a host sees a real chip's; NVRAM changes wait for the next. */
@@ -127,7 +124,7 @@ int mount_queue(struct mount *m, struct worker_job *job);
  * running one is asked to stop, and an exchange waiting for a lost answer ends at once. */
 enum worker_cancel_result mount_cancel(struct mount *m, struct worker_job *job);
 
-/* Drop every cached value (power cycle, replug). Worker thread only. */
+/* Drop every cached value, the EEPROM's included (power cycle, replug). Worker thread only. */
 void mount_invalidate(struct mount *m);
 /* Any thread: the chip changed behind the worker (an emulated replug): every cached value is
  * dropped before the next call runs. */

@@ -180,6 +180,15 @@ static inline uint8_t proto_cmd(const mcp2210_report r) { return r[0]; }
 int proto_chip_settings_check(const struct mcp2210_chip_settings *cs);
 int proto_spi_settings_check(const struct mcp2210_spi_settings *ss);
 
+/* Same values, field by field, as a chip would hold and answer them: what decides whether a
+ * write is needed (an NVRAM write wears flash) and whether one read back as written. Struct
+ * padding is never compared, nor a chip settings password (the chip never answers it), nor
+ * string units past len. */
+bool proto_chip_settings_equal(const struct mcp2210_chip_settings *a, const struct mcp2210_chip_settings *b);
+bool proto_spi_settings_equal(const struct mcp2210_spi_settings *a, const struct mcp2210_spi_settings *b);
+bool proto_usb_key_equal(const struct mcp2210_usb_key *a, const struct mcp2210_usb_key *b);
+bool proto_usb_string_equal(const struct mcp2210_usb_string *a, const struct mcp2210_usb_string *b);
+
 /* UTF-8 <-> USB string. From UTF-8: -EINVAL on malformed input or too long.
  * To UTF-8: bytes written excluding the NUL, or -ENOSPC / -EINVAL (lone surrogate). */
 int proto_usb_string_from_utf8(struct mcp2210_usb_string *s, const char *utf8);

@@ -72,6 +72,33 @@ int proto_spi_settings_check(const struct mcp2210_spi_settings *ss)
 	return 0;
 }
 
+bool proto_chip_settings_equal(const struct mcp2210_chip_settings *a, const struct mcp2210_chip_settings *b)
+{
+	return memcmp(a->pin_function, b->pin_function, sizeof(a->pin_function)) == 0 &&
+	       a->gpio_value == b->gpio_value && a->gpio_direction == b->gpio_direction &&
+	       a->remote_wakeup == b->remote_wakeup && a->irq_mode == b->irq_mode &&
+	       a->spi_bus_hold == b->spi_bus_hold && a->access == b->access;
+}
+
+bool proto_spi_settings_equal(const struct mcp2210_spi_settings *a, const struct mcp2210_spi_settings *b)
+{
+	return a->bitrate == b->bitrate && a->cs_idle == b->cs_idle && a->cs_active == b->cs_active &&
+	       a->delay_cs_to_data == b->delay_cs_to_data && a->delay_data_to_cs == b->delay_data_to_cs &&
+	       a->delay_between_bytes == b->delay_between_bytes &&
+	       a->bytes_per_transaction == b->bytes_per_transaction && a->mode == b->mode;
+}
+
+bool proto_usb_key_equal(const struct mcp2210_usb_key *a, const struct mcp2210_usb_key *b)
+{
+	return a->vid == b->vid && a->pid == b->pid && a->power == b->power && a->current_2ma == b->current_2ma;
+}
+
+bool proto_usb_string_equal(const struct mcp2210_usb_string *a, const struct mcp2210_usb_string *b)
+{
+	return a->len == b->len && a->len <= MCP2210_STRING_MAX_UNITS &&
+	       memcmp(a->units, b->units, a->len * sizeof(a->units[0])) == 0;
+}
+
 /* The chip caps rates above 12 Mbit/s and rounds the rest (public report: the 0x40 echo
  * differs from the request below about 10 kHz), so an answer is only required to be a usable
  * rate and a real mode. */

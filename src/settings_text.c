@@ -229,16 +229,13 @@ int settings_check(char *text)
 	return settings_parse(text, &scratch);
 }
 
-bool settings_equal(const struct settings *a, const struct settings *b)
+int settings_parse_onto(void *text, struct mcp2210_chip_settings *chip, struct mcp2210_spi_settings *spi)
 {
-	const struct mcp2210_chip_settings *x = &a->chip, *y = &b->chip;
-	const struct mcp2210_spi_settings *p = &a->spi, *q = &b->spi;
+	struct settings s = { *chip, *spi };
 
-	return memcmp(x->pin_function, y->pin_function, sizeof(x->pin_function)) == 0 &&
-	       x->gpio_value == y->gpio_value && x->gpio_direction == y->gpio_direction &&
-	       x->remote_wakeup == y->remote_wakeup && x->irq_mode == y->irq_mode &&
-	       x->spi_bus_hold == y->spi_bus_hold && x->access == y->access && p->bitrate == q->bitrate &&
-	       p->cs_idle == q->cs_idle && p->cs_active == q->cs_active && p->delay_cs_to_data == q->delay_cs_to_data &&
-	       p->delay_data_to_cs == q->delay_data_to_cs && p->delay_between_bytes == q->delay_between_bytes &&
-	       p->bytes_per_transaction == q->bytes_per_transaction && p->mode == q->mode;
+	if (settings_parse(text, &s) < 0)
+		return -EINVAL;
+	*chip = s.chip;
+	*spi = s.spi;
+	return 0;
 }

@@ -22,8 +22,9 @@ int settings_parse(char *text, struct settings *s);
 /* Whether settings_parse would accept text (modified in place): 0 or -EINVAL. */
 int settings_check(char *text);
 
-/* Same settings, field by field (passwords and padding not compared). */
-bool settings_equal(const struct settings *a, const struct settings *b);
+/* settings_parse() of text (a char *, modified in place) on top of chip and spi, as the device
+ * layer's edits take it (device_settings_edit_fn): 0, or -EINVAL and both left as they were. */
+int settings_parse_onto(void *text, struct mcp2210_chip_settings *chip, struct mcp2210_spi_settings *spi);
 
 /* Pin function names: "gpio", "cs", or the pin's dedicated function; NULL where the pin has
  * no such role (cs on GP8, dedicated on GP0/GP1, any byte above 0x02). */

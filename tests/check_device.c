@@ -224,6 +224,276 @@ START_TEST(test_spi_keeps_cs_high_bits)
 }
 END_TEST
 
+/* ---- EEPROM, NVRAM and the password -------------------------------------------------------- */
+
+static uint64_t chip_commands(struct rig *r, uint8_t cmd)
+{
+	struct emu_counters c;
+
+	emu_counters_get(r->emu, &c);
+	return c.per_command[cmd];
+}
+
+/* Another host's write of one EEPROM byte, behind this device's back. */
+static void other_host_writes_eeprom(struct rig *r, uint8_t addr, uint8_t value)
+{
+	mcp2210_report req, resp;
+
+	proto_encode_write_eeprom(req, addr, value);
+	ck_assert_int_eq(emu_exchange(r->emu, req, resp, EMU_IN_FIRST), 0);
+	ck_assert_int_eq(proto_decode_write_eeprom(resp), 0);
+}
+
+/* Written bytes are read back once (0x51 then 0x50 each) and then served from the cache; after
+ * device_invalidate() they come from the chip again, with what the chip holds by then. */
+START_TEST(test_eeprom_cache_readback)
+{
+	const uint8_t data[3] = { 0x12, 0x34, 0x56 };
+	uint8_t buf[4] = { 0 };
+	uint64_t before;
+	struct rig r;
+
+	rig_up(&r);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_eeprom_write(&r.dev, 100, data, sizeof(data)), (ssize_t)sizeof(data));
+	ck_assert_uint_eq(chip_exchanges(&r) - before, 2 * sizeof(data));
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 100, buf, sizeof(data)), (ssize_t)sizeof(data));
+	ck_assert_mem_eq(buf, data, sizeof(data));
+	ck_assert_uint_eq(chip_exchanges(&r), before);
+	/* another host changes a byte: the cache cannot know, until it is dropped */
+	other_host_writes_eeprom(&r, 101, 0xA5);
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 100, buf, sizeof(data)), (ssize_t)sizeof(data));
+	ck_assert_uint_eq(buf[1], 0x34);
+	device_invalidate(&r.dev);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 100, buf, sizeof(data)), (ssize_t)sizeof(data));
+	ck_assert_mem_eq(buf, ((const uint8_t[]){ 0x12, 0xA5, 0x56 }), sizeof(data));
+	ck_assert_uint_eq(chip_exchanges(&r) - before, sizeof(data));
+	/* the last byte: a read up to 256 works, one past it is refused */
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 255, buf, 1), 1);
+	ck_assert_uint_eq(buf[0], 0xFF); /* factory-fresh */
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 255, buf, 2), -EINVAL);
+	rig_down(&r);
+}
+END_TEST
+
+/* A cell that does not take its value (0x51 answers success) is EIO, never success, and the
+ * cache holds what the chip read back, not the value asked for. */
+START_TEST(test_eeprom_silent_write_is_eio)
+{
+	const uint8_t value = 0x3C;
+	uint8_t got = 0;
+	uint64_t before;
+	struct rig r;
+
+	rig_up(&r);
+	emu_fault_arm(r.emu, EMU_FAULT_SILENT_WRITE, 1);
+	ck_assert_int_eq(device_eeprom_write(&r.dev, 7, &value, 1), -EIO);
+	before = chip_exchanges(&r);
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 7, &got, 1), 1);
+	ck_assert_uint_eq(got, (uint8_t)~value); /* what the chip really holds */
+	ck_assert_uint_eq(chip_exchanges(&r), before);
+	ck_assert_int_eq(device_eeprom_write(&r.dev, 7, &value, 1), 1);
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 7, &got, 1), 1);
+	ck_assert_uint_eq(got, value);
+	rig_down(&r);
+}
+END_TEST
+
+/* Edits used by the NVRAM tests: ctx says what to change. */
+static int edit_gp4_output(void *ctx, struct mcp2210_chip_settings *chip, struct mcp2210_spi_settings *spi)
+{
+	(void)ctx;
+	(void)spi;
+	chip->gpio_direction &= (uint16_t)~(1u << 4);
+	return 0;
+}
+
+static int edit_spi_mode(void *ctx, struct mcp2210_chip_settings *chip, struct mcp2210_spi_settings *spi)
+{
+	(void)chip;
+	spi->mode = *(const uint8_t *)ctx;
+	return 0;
+}
+
+static int edit_nothing(void *ctx, struct mcp2210_chip_settings *chip, struct mcp2210_spi_settings *spi)
+{
+	(void)ctx;
+	(void)chip;
+	(void)spi;
+	return 0;
+}
+
+static int edit_refused(void *ctx, struct mcp2210_chip_settings *chip, struct mcp2210_spi_settings *spi)
+{
+	(void)ctx;
+	chip->gpio_direction = 0;
+	spi->mode = 1;
+	return -EINVAL; /* as text that does not parse */
+}
+
+static int edit_product(void *ctx, struct device_usb *u)
+{
+	return proto_usb_string_from_utf8(&u->product, ctx);
+}
+
+/* An NVRAM write that reads back different is reported (EIO), block by block; a write that
+ * reads back as written succeeds and shows in NVRAM. */
+START_TEST(test_nvram_verify)
+{
+	struct mcp2210_chip_settings chip;
+	struct mcp2210_spi_settings spi;
+	struct device_usb u;
+	char text[64];
+	uint8_t mode = 2;
+	struct rig r;
+
+	rig_up(&r);
+	emu_fault_arm(r.emu, EMU_FAULT_SILENT_WRITE, 1);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_gp4_output, NULL), -EIO);
+	emu_fault_arm(r.emu, EMU_FAULT_SILENT_WRITE, 1);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_spi_mode, &mode), -EIO);
+	emu_fault_arm(r.emu, EMU_FAULT_SILENT_WRITE, 1);
+	ck_assert_int_eq(device_nvram_edit_usb(&r.dev, edit_product, (char[]){ "Test Bridge" }), -EIO);
+
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_gp4_output, NULL), 0);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_spi_mode, &mode), 0);
+	ck_assert_int_eq(device_nvram_edit_usb(&r.dev, edit_product, (char[]){ "Test Bridge" }), 0);
+	ck_assert_int_eq(device_nvram_settings(&r.dev, &chip, &spi), 0);
+	ck_assert_uint_eq(chip.gpio_direction >> 4 & 1, 0);
+	ck_assert_uint_eq(spi.mode, 2);
+	ck_assert_int_eq(device_nvram_usb(&r.dev, &u), 0);
+	ck_assert_int_gt(proto_usb_string_to_utf8(&u.product, text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "Test Bridge");
+	rig_down(&r);
+}
+END_TEST
+
+/* Flash is written only for a change: an edit that changes nothing, or is refused, sends no
+ * 0x60 at all. */
+START_TEST(test_nvram_no_change_no_write)
+{
+	struct mcp2210_chip_settings chip, chip2;
+	struct mcp2210_spi_settings spi, spi2;
+	uint64_t writes;
+	struct rig r;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_nvram_settings(&r.dev, &chip, &spi), 0);
+	writes = chip_commands(&r, MCP2210_CMD_SET_NVRAM);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_nothing, NULL), 0);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_refused, NULL), -EINVAL);
+	ck_assert_int_eq(device_nvram_edit_usb(&r.dev, edit_product, (char[]){ "MCP2210 USB to SPI Master" }), 0);
+	ck_assert_int_eq(device_nvram_set_access(&r.dev, MCP2210_ACCESS_NONE), 0);
+	ck_assert_uint_eq(chip_commands(&r, MCP2210_CMD_SET_NVRAM), writes);
+	ck_assert_int_eq(device_nvram_settings(&r.dev, &chip2, &spi2), 0);
+	ck_assert(proto_chip_settings_equal(&chip2, &chip));
+	ck_assert(proto_spi_settings_equal(&spi2, &spi));
+	rig_down(&r);
+}
+END_TEST
+
+static uint8_t password_attempts(struct rig *r)
+{
+	struct mcp2210_chip_status st;
+
+	ck_assert_int_eq(device_chip_status(&r->dev, &st), 0);
+	return st.password_attempts;
+}
+
+/* Protect the chip with "secret12", then power it up again with a device that knows no
+ * password, as a new mount without -o password_file finds it. */
+static void protect_and_forget(struct rig *r)
+{
+	uint8_t access = 0;
+
+	device_set_password(&r->dev, "secret12");
+	ck_assert_int_eq(device_nvram_set_access(&r->dev, MCP2210_ACCESS_PASSWORD), 0);
+	ck_assert_int_eq(device_nvram_access(&r->dev, &access), 0);
+	ck_assert_uint_eq(access, MCP2210_ACCESS_PASSWORD);
+	device_forget_password(&r->dev);
+	emu_power_cycle(r->emu);
+	device_invalidate(&r->dev);
+}
+
+/* Figure 3-11 (DS22288A p. 33): wrong passwords 1 to 5 are EACCES and counted, the 6th and
+ * later are refused unseen (EPERM) until power-up, the right one included. */
+START_TEST(test_unlock_wrong_password)
+{
+	const uint8_t byte = 0x42;
+	struct rig r;
+
+	rig_up(&r);
+	protect_and_forget(&r);
+	ck_assert_int_eq(device_eeprom_write(&r.dev, 0, &byte, 1), -EACCES);
+	ck_assert_int_eq(device_nvram_edit_usb(&r.dev, edit_product, (char[]){ "Locked Out" }), -EACCES);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_gp4_output, NULL), -EACCES);
+	for (unsigned i = 1; i <= MCP2210_PASSWORD_ATTEMPTS_MAX; i++) {
+		ck_assert_int_eq(device_nvram_unlock(&r.dev, "wrongpw1"), -EACCES);
+		ck_assert_uint_eq(password_attempts(&r), i);
+	}
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "wrongpw6"), -EPERM);
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "secret12"), -EPERM);
+	ck_assert_uint_eq(password_attempts(&r), MCP2210_PASSWORD_ATTEMPTS_MAX);
+	ck_assert(!r.dev.have_password);
+	ck_assert_int_eq(device_eeprom_write(&r.dev, 0, &byte, 1), -EACCES);
+	emu_power_cycle(r.emu);
+	ck_assert_uint_eq(password_attempts(&r), 0);
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "secret12"), 0);
+	rig_down(&r);
+}
+END_TEST
+
+/* The right password allows writes, and is remembered: after another power-up the next write
+ * gives it again by itself (one 0x70), and the chip block written keeps it. */
+START_TEST(test_unlock_remembered)
+{
+	const uint8_t byte = 0x42;
+	uint8_t got = 0, mode = 1;
+	uint64_t passwords;
+	struct rig r;
+
+	rig_up(&r);
+	protect_and_forget(&r);
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "secret12"), 0);
+	ck_assert(r.dev.have_password);
+	ck_assert_int_eq(device_eeprom_write(&r.dev, 0, &byte, 1), 1);
+	ck_assert_int_eq(device_eeprom_read(&r.dev, 0, &got, 1), 1);
+	ck_assert_uint_eq(got, byte);
+	emu_power_cycle(r.emu);
+	device_invalidate(&r.dev);
+	passwords = chip_commands(&r, MCP2210_CMD_SEND_PASSWORD);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_gp4_output, NULL), 0);
+	ck_assert_uint_eq(chip_commands(&r, MCP2210_CMD_SEND_PASSWORD) - passwords, 1);
+	ck_assert_int_eq(device_nvram_edit_settings(&r.dev, edit_spi_mode, &mode), 0);
+	/* the chip block was rewritten with the password: it still unlocks a fresh power-up */
+	device_forget_password(&r.dev);
+	emu_power_cycle(r.emu);
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "wrongpw1"), -EACCES);
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "secret12"), 0);
+	ck_assert_int_eq(device_nvram_set_access(&r.dev, MCP2210_ACCESS_NONE), 0);
+	rig_down(&r);
+}
+END_TEST
+
+/* On a chip that is not protected 0x70 succeeds (p. 32) and nothing is remembered; protection
+ * cannot be asked for without a password to give the chip. */
+START_TEST(test_unlock_unprotected)
+{
+	uint8_t access = 0xFF;
+	struct rig r;
+
+	rig_up(&r);
+	ck_assert_int_eq(device_nvram_unlock(&r.dev, "anything"), 0);
+	ck_assert(!r.dev.have_password);
+	ck_assert_int_eq(device_nvram_set_access(&r.dev, MCP2210_ACCESS_PASSWORD), -EPERM);
+	ck_assert_int_eq(device_nvram_access(&r.dev, &access), 0);
+	ck_assert_uint_eq(access, MCP2210_ACCESS_NONE);
+	rig_down(&r);
+}
+END_TEST
+
 /* ---- the host's loop against other plausible chips ---------------------------------------- */
 
 /* A loopback chip scripted to answer as silicon might (DS22288A p. 55): 0xF8 to every
@@ -501,6 +771,15 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, test_spi_xfer_busy_mid_transfer);
 	tcase_add_test(tc, test_spi_xfer_partial_polls);
 	tcase_add_test(tc, test_spi_xfer_finished_too_early);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("memory");
+	tcase_add_test(tc, test_eeprom_cache_readback);
+	tcase_add_test(tc, test_eeprom_silent_write_is_eio);
+	tcase_add_test(tc, test_nvram_verify);
+	tcase_add_test(tc, test_nvram_no_change_no_write);
+	tcase_add_test(tc, test_unlock_wrong_password);
+	tcase_add_test(tc, test_unlock_remembered);
+	tcase_add_test(tc, test_unlock_unprotected);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("failures");
 	tcase_add_test(tc, test_timeout_then_in_step);

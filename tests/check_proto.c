@@ -2007,4 +2007,111 @@ static Suite *suite_utf8(void)
 	return s;
 }
 
-CHECK_MAIN(suite_status, suite_encode, suite_answer, suite_decode, suite_roundtrip, suite_reject, suite_utf8)
+/* ---- equality: what decides whether a write is needed ------------------------------------ */
+
+/* Settings that hold the same values are equal whatever lies in padding, a password (never
+ * answered by the chip) or string units past len: no false difference costs a flash write. */
+START_TEST(test_equal_same_values)
+{
+	struct mcp2210_chip_settings c1, c2;
+	struct mcp2210_spi_settings s1, s2;
+	struct mcp2210_usb_string u1, u2;
+	struct mcp2210_usb_key k1 = key_other, k2 = key_other;
+
+	memset(&c1, 0x00, sizeof(c1));
+	memset(&c2, 0xFF, sizeof(c2));
+	c1.gpio_value = c2.gpio_value = chip_example.gpio_value;
+	c1.gpio_direction = c2.gpio_direction = chip_example.gpio_direction;
+	memcpy(c1.pin_function, chip_example.pin_function, sizeof(c1.pin_function));
+	memcpy(c2.pin_function, chip_example.pin_function, sizeof(c2.pin_function));
+	c1.remote_wakeup = c2.remote_wakeup = true;
+	c1.irq_mode = c2.irq_mode = MCP2210_IRQ_RISING;
+	c1.spi_bus_hold = c2.spi_bus_hold = false;
+	c1.access = c2.access = MCP2210_ACCESS_PASSWORD;
+	ck_assert(memcmp(&c1, &c2, sizeof(c1)) != 0);
+	ck_assert(proto_chip_settings_equal(&c1, &c2));
+	memset(&s1, 0x00, sizeof(s1));
+	memset(&s2, 0xFF, sizeof(s2));
+	s1.bitrate = s2.bitrate = spi_example.bitrate;
+	s1.cs_idle = s2.cs_idle = spi_example.cs_idle;
+	s1.cs_active = s2.cs_active = spi_example.cs_active;
+	s1.delay_cs_to_data = s2.delay_cs_to_data = spi_example.delay_cs_to_data;
+	s1.delay_data_to_cs = s2.delay_data_to_cs = spi_example.delay_data_to_cs;
+	s1.delay_between_bytes = s2.delay_between_bytes = spi_example.delay_between_bytes;
+	s1.bytes_per_transaction = s2.bytes_per_transaction = spi_example.bytes_per_transaction;
+	s1.mode = s2.mode = spi_example.mode;
+	ck_assert(proto_spi_settings_equal(&s1, &s2));
+	ck_assert(proto_usb_key_equal(&k1, &k2));
+	memset(&u1, 0x00, sizeof(u1));
+	memset(&u2, 0xFF, sizeof(u2));
+	ck_assert_int_eq(proto_usb_string_from_utf8(&u1, "Bridge"), 0);
+	ck_assert_int_eq(proto_usb_string_from_utf8(&u2, "Bridge"), 0);
+	u2.units[u2.len] = 'x'; /* past the string */
+	ck_assert(proto_usb_string_equal(&u1, &u2));
+}
+END_TEST
+
+/* Any one value that differs makes the structures differ. */
+START_TEST(test_equal_each_field)
+{
+	struct mcp2210_chip_settings c[8];
+	struct mcp2210_spi_settings sp[8];
+	struct mcp2210_usb_key k[4];
+	struct mcp2210_usb_string a, b;
+
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+		c[i] = chip_example;
+	c[0].pin_function[8] ^= 1;
+	c[1].gpio_value ^= 0x100;
+	c[2].gpio_direction ^= 1;
+	c[3].remote_wakeup = !c[3].remote_wakeup;
+	c[4].irq_mode = MCP2210_IRQ_OFF;
+	c[5].spi_bus_hold = !c[5].spi_bus_hold;
+	c[6].access = MCP2210_ACCESS_NONE;
+	c[7].password[0] ^= 1; /* not a value the chip answers */
+	for (size_t i = 0; i < 7; i++)
+		ck_assert_msg(!proto_chip_settings_equal(&c[i], &chip_example), "chip field %zu", i);
+	ck_assert(proto_chip_settings_equal(&c[7], &chip_example));
+	for (size_t i = 0; i < ARRAY_SIZE(sp); i++)
+		sp[i] = spi_example;
+	sp[0].bitrate--;
+	sp[1].cs_idle ^= 0x8000;
+	sp[2].cs_active ^= 1;
+	sp[3].delay_cs_to_data++;
+	sp[4].delay_data_to_cs++;
+	sp[5].delay_between_bytes++;
+	sp[6].bytes_per_transaction++;
+	sp[7].mode = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sp); i++)
+		ck_assert_msg(!proto_spi_settings_equal(&sp[i], &spi_example), "spi field %zu", i);
+	for (size_t i = 0; i < ARRAY_SIZE(k); i++)
+		k[i] = key_other;
+	k[0].vid ^= 1;
+	k[1].pid ^= 1;
+	k[2].power = MCP2210_POWER_SELF;
+	k[3].current_2ma--;
+	for (size_t i = 0; i < ARRAY_SIZE(k); i++)
+		ck_assert_msg(!proto_usb_key_equal(&k[i], &key_other), "key field %zu", i);
+	ck_assert_int_eq(proto_usb_string_from_utf8(&a, "Bridge"), 0);
+	ck_assert_int_eq(proto_usb_string_from_utf8(&b, "Bridgf"), 0);
+	ck_assert(!proto_usb_string_equal(&a, &b));
+	ck_assert_int_eq(proto_usb_string_from_utf8(&b, "Bridge2"), 0);
+	ck_assert(!proto_usb_string_equal(&a, &b));
+	b.len = a.len; /* "Bridge" again, with a unit past len left over */
+	ck_assert(proto_usb_string_equal(&a, &b));
+}
+END_TEST
+
+static Suite *suite_equal(void)
+{
+	Suite *s = suite_create("equal");
+	TCase *tc = tcase_create("fields");
+
+	tcase_add_test(tc, test_equal_same_values);
+	tcase_add_test(tc, test_equal_each_field);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(suite_status, suite_encode, suite_answer, suite_decode, suite_roundtrip, suite_reject, suite_utf8,
+	   suite_equal)
