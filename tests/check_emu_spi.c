@@ -247,7 +247,8 @@ START_TEST(test_delays_take_time)
 }
 END_TEST
 
-/* While a transaction is open the chip refuses new SPI settings and bus release with 0xF8. */
+/* While a transaction is open the chip refuses new SPI settings (live and power-up) and bus
+ * release with 0xF8, and answers reads. */
 START_TEST(test_busy_while_transaction_open)
 {
 	struct emu *e = loop_emu(0);
@@ -267,6 +268,26 @@ START_TEST(test_busy_while_transaction_open)
 	proto_encode_request_bus_release(req, false);
 	fx_xchg(e, req, resp);
 	ck_assert_uint_eq(resp[1], 0xF8);
+	ck_assert_int_eq(proto_encode_set_nvram_spi(req, &ss), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[1], 0xF8); /* p. 16 */
+	/* What the daemon runs in a transaction's idle time: pages 48, 50, 53, 39, 23 list no
+	 * busy answer for these reads, and the chip answers them. */
+	proto_encode_get_gpio_values(req);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[1], 0x00);
+	proto_encode_read_eeprom(req, 0);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[1], 0x00);
+	proto_encode_get_gp6_count(req, false);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[1], 0x00);
+	proto_encode_get_chip_settings(req);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[1], 0x00);
+	ck_assert_int_eq(proto_encode_get_nvram(req, MCP2210_NVRAM_CHIP), 0);
+	fx_xchg(e, req, resp);
+	ck_assert_uint_eq(resp[1], 0x00);
 	proto_encode_get_status(req);
 	fx_xchg(e, req, resp);
 	ck_assert_uint_eq(resp[3], 1); /* the bridge owns the bus */
