@@ -134,9 +134,20 @@ bool emu_plugged(struct emu *e);
  * progress is left stuck, and the next host sees 0xF8 until it sends 0x11. */
 void emu_host_vanished(struct emu *e);
 
+/* One listener of the chip's comings and goings on the USB, for a transport: fn(arg, plugged)
+ * runs whenever the cable is pulled (emu_unplug(), a disconnect fault: plugged is false) or
+ * the chip powers up (emu_replug(), emu_power_cycle(): plugged tells whether it is on the bus),
+ * in the thread that did it and under the emulator's lock: fn must not call the emulator.
+ * fn NULL: nobody is told. */
+void emu_usb_listen(struct emu *e, void (*fn)(void *arg, bool plugged), void *arg);
+
 /* USB identity from NVRAM, as enumeration would show it. */
 void emu_usb_identity(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
 		      struct mcp2210_usb_string *product, char serial[32]);
+/* The USB identity a host read at the chip's last enumeration (its creation, a replug, a power
+ * cycle): NVRAM changes made since then show only at the next, as on the bus. */
+void emu_usb_enumerated(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
+			struct mcp2210_usb_string *product, char serial[32]);
 
 /* ---- fault injection -------------------------------------------------------------------- */
 

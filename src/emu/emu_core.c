@@ -119,6 +119,17 @@ void emu_power_up(struct emu *e)
 	emu_usb_flush(e);
 	e->faults.hold_next_in = false;
 	emu_sync(e);
+	/* Enumeration follows power-up: the host reads the descriptors NVRAM holds now. */
+	e->enumerated_key = e->nvram.usb_key;
+	e->enumerated_manufacturer = e->nvram.manufacturer;
+	e->enumerated_product = e->nvram.product;
+	emu_usb_changed(e);
+}
+
+void emu_usb_changed(struct emu *e)
+{
+	if (e->listener)
+		e->listener(e->listener_arg, e->plugged);
 }
 
 void emu_settle(struct emu *e)
@@ -265,6 +276,7 @@ void emu_unplug(struct emu *e)
 	pthread_mutex_lock(&e->lock);
 	e->plugged = false;
 	emu_usb_flush(e);
+	emu_usb_changed(e);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -298,19 +310,39 @@ void emu_host_vanished(struct emu *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void emu_usb_identity(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
-		      struct mcp2210_usb_string *product, char serial[32])
+void emu_usb_listen(struct emu *e, void (*fn)(void *arg, bool plugged), void *arg)
+{
+	pthread_mutex_lock(&e->lock);
+	e->listener = fn;
+	e->listener_arg = arg;
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void usb_identity(struct emu *e, bool enumerated, struct mcp2210_usb_key *key,
+			 struct mcp2210_usb_string *manufacturer, struct mcp2210_usb_string *product, char serial[32])
 {
 	pthread_mutex_lock(&e->lock);
 	if (key)
-		*key = e->nvram.usb_key;
+		*key = enumerated ? e->enumerated_key : e->nvram.usb_key;
 	if (manufacturer)
-		*manufacturer = e->nvram.manufacturer;
+		*manufacturer = enumerated ? e->enumerated_manufacturer : e->nvram.manufacturer;
 	if (product)
-		*product = e->nvram.product;
+		*product = enumerated ? e->enumerated_product : e->nvram.product;
 	if (serial)
 		memcpy(serial, e->serial, sizeof(e->serial));
 	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_usb_identity(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
+		      struct mcp2210_usb_string *product, char serial[32])
+{
+	usb_identity(e, false, key, manufacturer, product, serial);
+}
+
+void emu_usb_enumerated(struct emu *e, struct mcp2210_usb_key *key, struct mcp2210_usb_string *manufacturer,
+			struct mcp2210_usb_string *product, char serial[32])
+{
+	usb_identity(e, true, key, manufacturer, product, serial);
 }
 
 void emu_counters_get(struct emu *e, struct emu_counters *c)

@@ -87,6 +87,13 @@ struct emu {
 
 	struct emu_fault_state faults;
 	struct emu_counters counters;
+
+	/* The descriptors a host read at the last enumeration (emu_power_up()). */
+	struct mcp2210_usb_key enumerated_key;
+	struct mcp2210_usb_string enumerated_manufacturer, enumerated_product;
+	/* emu_usb_listen(): told of unplugs and power-ups, under the lock */
+	void (*listener)(void *arg, bool plugged);
+	void *listener_arg;
 };
 
 /* emu_usb.c: take one armed fault of this kind (counted); false if none is armed. */
@@ -96,6 +103,8 @@ void emu_usb_flush(struct emu *e);
 
 /* emu_core.c */
 void emu_power_up(struct emu *e);
+/* Tell the listener (emu_usb_listen()) that the cable was pulled or the chip powered up. */
+void emu_usb_changed(struct emu *e);
 /* Copy a serial number that emu_serial_valid() accepts; -EINVAL otherwise (nothing copied).
  * Touches no chip state, so needs no lock. */
 int emu_serial_set(char serial[EMU_SERIAL_MAX + 1], const char *value);

@@ -47,6 +47,7 @@ static void disconnect_countdown(struct emu *e)
 	e->counters.faults++;
 	e->plugged = false;
 	emu_usb_flush(e);
+	emu_usb_changed(e);
 }
 
 /* The chip takes one OUT report and puts its answer in the IN buffer (which is free). */
