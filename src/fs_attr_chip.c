@@ -6,7 +6,6 @@
 
 #include "fs.h"
 #include "settings_text.h"
-#include "transport_usb.h"
 #include "worker.h"
 
 /* ---- info: identity only, no exchange --------------------------------------------------- */
@@ -15,13 +14,13 @@
  * shows here only after the next enumeration, as it does on the bus (see nvram/usb). */
 static int info_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
-	struct transport_usb_identity id = { 0 };
+	struct transport_identity id = { 0 };
 
 	(void)n;
 	mount_identity(m, &id);
 	text_printf(out, "vendor_id: %04x\nproduct_id: %04x\nmanufacturer: %s\nproduct: %s\nserial: %s\ntransport: %s\n",
 		    id.vid, id.pid, id.manufacturer, id.product, id.serial, m->transport->ops->name);
-	if (!m->emu)
+	if (id.bus) /* on a USB bus: not the in-process emulated chip */
 		text_printf(out, "bus: %03u\naddress: %03u\n", id.bus, id.address);
 	return 0;
 }

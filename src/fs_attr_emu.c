@@ -70,12 +70,12 @@ const struct fs_node_ops fs_emu_inputs_ops = { .show = inputs_show, .store = inp
 
 /* ---- power and cable: on the worker, so the device cache is dropped in step --------------- */
 
+/* The transport learns the new USB identity from the emulator itself (emu_usb_listen()). */
 static int power_cycle_job(struct mount *m, void *arg)
 {
 	(void)arg;
 	emu_power_cycle(m->emu);
 	mount_invalidate(m);
-	mount_enumerated(m);
 	return 0;
 }
 
@@ -84,7 +84,7 @@ static int power_cycle_store(struct mount *m, const struct fs_node *n, char *val
 	(void)n;
 	if (strcmp(value, "1") != 0)
 		return -EINVAL;
-	return mount_run(m, power_cycle_job, NULL);
+	return mount_run_offline(m, power_cycle_job, NULL);
 }
 
 const struct fs_node_ops fs_emu_power_cycle_ops = { .store = power_cycle_store, .size = TEXT_MAX };
@@ -111,8 +111,7 @@ static int plugged_store(struct mount *m, const struct fs_node *n, char *value)
 		emu_unplug(m->emu);
 		return 0;
 	}
-	emu_replug(m->emu);
-	mount_enumerated(m);
+	emu_replug(m->emu); /* the transport learns the new USB identity from the emulator */
 	mount_changed(m);
 	return 0;
 }

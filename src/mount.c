@@ -36,8 +36,8 @@ static int call_now(struct mount *m, const struct call *c)
 {
 	if (atomic_exchange(&m->changed, false))
 		mount_invalidate(m);
-	/* A USB device that is gone fails everything at once, cached values included. */
-	if (!c->offline && !m->emu && transport_usb_gone(m->transport))
+	/* A device that is gone fails everything at once, cached values included. */
+	if (!c->offline && !transport_present(m->transport))
 		return -ENODEV;
 	return c->fn(m, c->arg);
 }
@@ -105,9 +105,9 @@ int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, siz
 	return run_call(m, &c, MOUNT_DEADLINE_MS);
 }
 
-static int run_offline(struct mount *m, mount_fn fn)
+int mount_run_offline(struct mount *m, mount_fn fn, void *arg)
 {
-	struct call c = { .fn = fn, .offline = true };
+	struct call c = { .fn = fn, .arg = arg, .offline = true };
 
 	return run_call(m, &c, MOUNT_DEADLINE_MS);
 }
@@ -147,43 +147,9 @@ void mount_invalidate(struct mount *m) { device_invalidate(&m->dev); }
 
 void mount_changed(struct mount *m) { atomic_store(&m->changed, true); }
 
-void mount_enumerated(struct mount *m)
-{
-	struct transport_usb_identity id = { 0 };
-	struct mcp2210_usb_string man, prod;
-	struct mcp2210_usb_key key;
-	char serial[32];
+void mount_identity(struct mount *m, struct transport_identity *id) { transport_identity(m->transport, id); }
 
-	emu_usb_identity(m->emu, &key, &man, &prod, serial);
-	id.vid = key.vid;
-	id.pid = key.pid;
-	if (proto_usb_string_to_utf8(&man, id.manufacturer, sizeof(id.manufacturer)) < 0)
-		id.manufacturer[0] = '\0';
-	if (proto_usb_string_to_utf8(&prod, id.product, sizeof(id.product)) < 0)
-		id.product[0] = '\0';
-	snprintf(id.serial, sizeof(id.serial), "%s", serial);
-	pthread_mutex_lock(&m->identity_lock);
-	m->emu_identity = id;
-	pthread_mutex_unlock(&m->identity_lock);
-}
-
-void mount_identity(struct mount *m, struct transport_usb_identity *id)
-{
-	if (!m->emu) {
-		transport_usb_identity(m->transport, id);
-		return;
-	}
-	pthread_mutex_lock(&m->identity_lock);
-	*id = m->emu_identity;
-	pthread_mutex_unlock(&m->identity_lock);
-}
-
-bool mount_gone(struct mount *m)
-{
-	if (m->emu)
-		return !emu_plugged(m->emu);
-	return m->transport && transport_usb_gone(m->transport);
-}
+bool mount_gone(struct mount *m) { return m->transport && !transport_present(m->transport); }
 
 static int recover_job(struct mount *m, void *arg)
 {
@@ -196,7 +162,7 @@ static int recover_job(struct mount *m, void *arg)
  * truth from now on. */
 static int reconnect_job(struct mount *m, void *arg)
 {
-	int ret = transport_usb_reconnect(m->transport);
+	int ret = transport_reconnect(m->transport);
 
 	(void)arg;
 	if (ret < 0)
@@ -208,23 +174,27 @@ static int reconnect_job(struct mount *m, void *arg)
 	return 0;
 }
 
-/* An idle device's departure is only a hotplug event waiting to be taken in: take it in on
- * the worker (which owns libusb's events while the device is there). No USB traffic. */
+/* An idle device's departure may be only an event waiting to be taken in (libusb's hotplug
+ * events, which the worker owns while the device is there): take it in. No USB traffic. */
 static int look_job(struct mount *m, void *arg)
 {
 	(void)arg;
 	return device_check(&m->dev);
 }
 
+/* Waits for the device's comings and goings, and has the worker look when the transport says
+ * so: at a device still there (look_job), or for one that is gone (reconnect_job), unless
+ * -o exit_on_unplug says to leave. */
 static void *monitor_main(void *arg)
 {
 	struct mount *m = arg;
 
 	while (!atomic_load(&m->monitor_stop)) {
-		transport_usb_wait(m->transport, MOUNT_RESCAN_MS);
-		if (!atomic_load(&m->monitor_stop) && !transport_usb_gone(m->transport))
+		bool look = transport_wait(m->transport, MOUNT_RESCAN_MS);
+
+		if (look && !atomic_load(&m->monitor_stop) && transport_present(m->transport))
 			mount_run(m, look_job, NULL);
-		if (atomic_load(&m->monitor_stop) || !transport_usb_gone(m->transport))
+		if (atomic_load(&m->monitor_stop) || transport_present(m->transport))
 			continue;
 		if (m->opt.exit_on_unplug) {
 			log_warn("the device is gone: exiting (-o exit_on_unplug)");
@@ -232,7 +202,8 @@ static void *monitor_main(void *arg)
 				m->on_unplug(m);
 			break;
 		}
-		run_offline(m, reconnect_job); /* -ENODEV: not back yet */
+		if (look)
+			mount_run_offline(m, reconnect_job, NULL); /* -ENODEV: not back yet */
 	}
 	return NULL;
 }
@@ -297,7 +268,6 @@ static int start_emulator(struct mount *m)
 			m->opt.peripherals);
 		goto err_emu;
 	}
-	mount_enumerated(m);
 	/* Real time even without frames: a flash erase must still take its 45 ms. */
 	ret = transport_emu_new(m->emu, true, &m->transport);
 	if (ret == 0)
@@ -332,15 +302,14 @@ static int start_trace(struct mount *m)
 }
 
 /* Bring up the device (emulated or USB), the worker, and recover a chip a previous host left
- * mid-transfer; for USB, the thread that watches for unplug and return. */
+ * mid-transfer; then the thread that watches for unplug and return. */
 int mount_start(struct mount *m)
 {
 	int ret;
 
-	pthread_mutex_init(&m->identity_lock, NULL);
 	ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
 	if (ret < 0)
-		goto err_lock;
+		return ret;
 	if (m->opt.naive) /* the benchmark's baseline: what other drivers do */
 		m->transport->in_first = false;
 	ret = start_trace(m);
@@ -361,16 +330,14 @@ int mount_start(struct mount *m)
 	ret = mount_run(m, recover_job, NULL);
 	if (ret < 0)
 		log_warn("could not reset the chip's SPI engine at start: %s", strerror(-ret));
-	if (!m->emu) {
-		atomic_store(&m->monitor_stop, false);
-		ret = thread_start(&m->monitor, monitor_main, m);
-		if (ret) {
-			log_err("cannot start the USB monitor thread: %s", strerror(ret));
-			ret = -ret;
-			goto err_worker;
-		}
-		m->monitor_started = true;
+	atomic_store(&m->monitor_stop, false);
+	ret = thread_start(&m->monitor, monitor_main, m);
+	if (ret) {
+		log_err("cannot start the device monitor thread: %s", strerror(ret));
+		ret = -ret;
+		goto err_worker;
 	}
+	m->monitor_started = true;
 	return 0;
 
 err_worker:
@@ -383,8 +350,6 @@ err_transport:
 	m->transport = NULL;
 	emu_free(m->emu);
 	m->emu = NULL;
-err_lock:
-	pthread_mutex_destroy(&m->identity_lock);
 	return ret;
 }
 
@@ -392,7 +357,7 @@ void mount_stop(struct mount *m)
 {
 	if (m->monitor_started) {
 		atomic_store(&m->monitor_stop, true);
-		transport_usb_wake(m->transport);
+		transport_wake(m->transport);
 		pthread_join(m->monitor, NULL);
 		m->monitor_started = false;
 	}
@@ -404,6 +369,5 @@ void mount_stop(struct mount *m)
 	m->transport = NULL;
 	emu_free(m->emu);
 	m->emu = NULL;
-	pthread_mutex_destroy(&m->identity_lock);
 	device_forget_password(&m->dev); /* never outlives the mount */
 }

@@ -15,7 +15,7 @@
 
 #include "device.h"
 #include "proto.h"
-#include "transport_usb.h"
+#include "transport.h"
 #include "worker.h"
 
 struct emu;
@@ -63,13 +63,13 @@ struct mount_share {
 
 struct mount {
 	struct mount_options opt;
-	struct emu *emu; /* NULL unless emulated, and then the transport is USB */
+	struct emu *emu; /* the emulated chip with --emulate (the transport is then the emulator's), else NULL */
 	struct transport *transport;
 	struct transport *trace; /* -o trace: wraps transport; the device talks through it */
 	struct worker *worker;
 
-	/* USB only: a thread that notices the device going and brings it back when it returns
-	 * (or calls on_unplug with -o exit_on_unplug). */
+	/* A thread that notices the device going and brings it back when it returns (or calls
+	 * on_unplug with -o exit_on_unplug), through the transport's table. */
 	pthread_t monitor;
 	bool monitor_started;
 	_Atomic bool monitor_stop;
@@ -79,11 +79,6 @@ struct mount {
 	struct device dev; /* the chip's state: caches, the NVRAM password */
 	struct mount_share share;
 	_Atomic bool changed; /* mount_changed(): invalidate before the next call */
-
-	/* Emulated chip: the USB identity it enumerated with (at start, power cycle, replug),
-	 * which `info` shows as a host sees a real chip's; NVRAM changes wait for the next. */
-	pthread_mutex_t identity_lock; /* protects emu_identity; from mount_start to mount_stop */
-	struct transport_usb_identity emu_identity;
 
 	/* gpio/N/edge: which changes of a pin wake poll() on its value (enum mount_edge). */
 	_Atomic unsigned char edge[MCP2210_PIN_COUNT];
@@ -105,7 +100,7 @@ typedef int (*mount_fn)(struct mount *m, void *arg);
 
 /* Run fn(m, arg) with the device and return its result. On the worker thread (inside a job
  * the fs layer queued) it runs at once as part of that job; from other threads (start-up,
- * poll sampling, the USB monitor) it is queued and waited for, at most MOUNT_DEADLINE_MS.
+ * poll sampling, the device monitor) it is queued and waited for, at most MOUNT_DEADLINE_MS.
  * Never from a FUSE thread: those queue their requests with mount_queue(). */
 int mount_run(struct mount *m, mount_fn fn, void *arg);
 /* Same with a longer deadline (ms) of its own: a long SPI transaction extends the job it
@@ -115,6 +110,9 @@ int mount_run_for(struct mount *m, mount_fn fn, void *arg, unsigned deadline_ms)
  * requests with the same key queued at the same time run it once (out_size bytes at arg,
  * at most 64, are shared), and it may run in a long transaction's idle time. */
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size);
+/* As mount_run(), also while the device is gone (when every other call fails with -ENODEV
+ * before fn runs): for what works on a gone device, such as the emulator's power switch. */
+int mount_run_offline(struct mount *m, mount_fn fn, void *arg);
 
 /* Queue a FUSE request's job (worker_submit): its done() replies. run_ms 0 becomes
  * MOUNT_DEADLINE_MS. 0, or -errno when it was not queued (-EBUSY, -EINTR, -ECONNABORTED
@@ -130,12 +128,9 @@ void mount_invalidate(struct mount *m);
  * dropped before the next call runs. */
 void mount_changed(struct mount *m);
 
-/* The emulated chip enumerated again (power cycle, replug): take its USB identity now.
- * Worker thread. */
-void mount_enumerated(struct mount *m);
 /* The USB identity the device enumerated with (descriptors read at open, or the emulated
  * chip's as of its last enumeration): never the NVRAM values still to come. Any thread. */
-void mount_identity(struct mount *m, struct transport_usb_identity *id);
+void mount_identity(struct mount *m, struct transport_identity *id);
 
 /* Unplugged: the USB device went away, or the emulated chip was unplugged. Any thread. */
 bool mount_gone(struct mount *m);

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
-#include <libusb.h>
 
 #include "log.h"
 #include "options.h"
 #include "text.h"
+#include "transport_usb.h"
 
 enum { KEY_HELP, KEY_VERSION, KEY_DISCARD };
 
@@ -287,10 +287,10 @@ void options_show_help(const char *progname)
 
 void options_show_version(void)
 {
-	const struct libusb_version *usb = libusb_get_version();
+	char usb[32];
 
-	printf("mcp2210fs %s\nlibfuse %s\nlibusb %u.%u.%u\n", PACKAGE_VERSION, fuse_pkgversion(), usb->major, usb->minor,
-	       usb->micro);
+	transport_usb_version(usb, sizeof(usb));
+	printf("mcp2210fs %s\nlibfuse %s\nlibusb %s\n", PACKAGE_VERSION, fuse_pkgversion(), usb);
 }
 
 int options_read_password(const struct mount_options *opt, char password[MCP2210_PASSWORD_LEN])

@@ -8,10 +8,21 @@
 #define MCP2210FS_TRANSPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "proto.h"
 
 struct transport;
+
+/* The USB identity a device enumerated with: what a host reads from its descriptors. It stays
+ * until the device enumerates again (replugged, power cycled): a change written to NVRAM shows
+ * only then, as on the bus. */
+struct transport_identity {
+	uint16_t vid, pid;
+	uint8_t bus, address; /* where it sits, as lsusb numbers them (1..255); 0, 0 for a device on
+			       * no bus: the in-process emulated chip */
+	char manufacturer[128], product[128], serial[128]; /* UTF-8, "" when the device has none */
+};
 
 struct transport_ops {
 	const char *name;
@@ -35,6 +46,31 @@ struct transport_ops {
 	 * the bus normally takes (lost) ends now with -EINTR instead of waiting out its timeout;
 	 * an answer on its way is never cut. No effect on later exchanges. */
 	void (*abort)(struct transport *t);
+
+	/* The device's comings and goings. Every transport has all five. */
+
+	/* Any thread: whether the device is there, as far as the transport knows without an
+	 * exchange. False from the moment it learnt that the device went (an exchange or check()
+	 * met -ENODEV, the emulated cable was pulled) until it is back: from then on every
+	 * exchange fails with -ENODEV at once. */
+	bool (*present)(struct transport *t);
+	/* Any thread: the identity the device enumerated with; while it is gone, the last one. */
+	void (*identity)(struct transport *t, struct transport_identity *id);
+	/* For one monitor thread: return when the device's presence changes, after ms at most, or
+	 * at once (now and from then on) after wake(). True when the worker thread should now look
+	 * at the device: check() while it is present, reconnect() while it is gone (the transport
+	 * learns some comings and goings only there, e.g. libusb's hotplug events while the
+	 * device is open, or a rescan where there are none); false when there is nothing to look
+	 * at (woken, or nothing happened that present() does not already tell). Never at the same
+	 * time as reconnect(). */
+	bool (*wait)(struct transport *t, unsigned ms);
+	/* Any thread: end the current wait() and every later one at once (before free()). */
+	void (*wake)(struct transport *t);
+	/* Worker thread: find the lost device again (the same one: its VID:PID and serial) and
+	 * take it back. 0 once it is there again (or was never lost), -ENODEV while it is absent,
+	 * other -errno on failure (logged). */
+	int (*reconnect)(struct transport *t);
+
 	void (*free)(struct transport *t);
 };
 
@@ -64,6 +100,15 @@ static inline void transport_abort(struct transport *t)
 	if (t->ops->abort)
 		t->ops->abort(t);
 }
+static inline bool transport_present(struct transport *t) { return t->ops->present(t); }
+
+static inline void transport_identity(struct transport *t, struct transport_identity *id) { t->ops->identity(t, id); }
+
+static inline bool transport_wait(struct transport *t, unsigned ms) { return t->ops->wait(t, ms); }
+
+static inline void transport_wake(struct transport *t) { t->ops->wake(t); }
+
+static inline int transport_reconnect(struct transport *t) { return t->ops->reconnect(t); }
 
 static inline void transport_free(struct transport *t)
 {
@@ -78,9 +123,11 @@ static inline void transport_free(struct transport *t)
  * later is logged once; exchanges go on. Worker thread only, as every transport. */
 int transport_trace_new(struct transport *inner, const char *path, const char *header, struct transport **out);
 
-/* The in-process emulated chip (transport_emu.c). The transport does not own the emulator.
- * With realtime, virtual time follows the wall clock: an exchange returns no earlier than the
- * emulator's frames say, and time between exchanges passes for the chip too. */
+/* The in-process emulated chip (transport_emu.c). The transport does not own the emulator, and
+ * learns its unplugs, replugs and power cycles from it (emu_usb_listen(): one transport per
+ * emulator). With realtime, virtual time follows the wall clock: an exchange returns no
+ * earlier than the emulator's frames say, and time between exchanges passes for the chip too.
+ * 0 or -ENOMEM. */
 struct emu;
 int transport_emu_new(struct emu *e, bool realtime, struct transport **out);
 

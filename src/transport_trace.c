@@ -78,12 +78,24 @@ static int trace_drain_op(struct transport *base)
 	return n;
 }
 
-static int trace_check_op(struct transport *base)
-{
-	const struct transport_trace *t = (const struct transport_trace *)base;
 
-	return transport_check(t->inner);
+/* The device's comings and goings are the inner transport's: forwarded as they are. */
+static struct transport *inner_of(struct transport *base) { return ((struct transport_trace *)base)->inner; }
+
+static int trace_check_op(struct transport *base) { return transport_check(inner_of(base)); }
+
+static bool trace_present_op(struct transport *base) { return transport_present(inner_of(base)); }
+
+static void trace_identity_op(struct transport *base, struct transport_identity *id)
+{
+	transport_identity(inner_of(base), id);
 }
+
+static bool trace_wait_op(struct transport *base, unsigned ms) { return transport_wait(inner_of(base), ms); }
+
+static void trace_wake_op(struct transport *base) { transport_wake(inner_of(base)); }
+
+static int trace_reconnect_op(struct transport *base) { return transport_reconnect(inner_of(base)); }
 
 static void trace_free_op(struct transport *base)
 {
@@ -106,6 +118,11 @@ static const struct transport_ops trace_ops = {
 	.drain = trace_drain_op,
 	.check = trace_check_op,
 	.abort = trace_abort_op,
+	.present = trace_present_op,
+	.identity = trace_identity_op,
+	.wait = trace_wait_op,
+	.wake = trace_wake_op,
+	.reconnect = trace_reconnect_op,
 	.free = trace_free_op,
 };
 

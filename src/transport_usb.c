@@ -34,7 +34,7 @@ struct transport_usb {
 	struct transport base;
 	libusb_context *ctx;
 
-	/* Worker thread only (and the thread in transport_usb_wait() while gone, when the worker
+	/* Worker thread only (and the thread in usb_wait() while gone, when the worker
 	 * has nothing in flight): */
 	libusb_device_handle *h; /* NULL while gone */
 	uint8_t ep_in, ep_out;
@@ -52,13 +52,13 @@ struct transport_usb {
 
 	pthread_mutex_t lock; /* protects id; `changed` goes with it */
 	pthread_cond_t changed; /* gone set, or woken */
-	struct transport_usb_identity id;
+	struct transport_identity id;
 };
 
 /* A device seen by a scan, with what it says about itself. */
 struct candidate {
 	libusb_device *dev; /* referenced until scan_free() */
-	struct transport_usb_identity id;
+	struct transport_identity id;
 	int err; /* -errno: it could not be opened to read its strings */
 };
 
@@ -367,7 +367,7 @@ static void read_string(libusb_device_handle *h, uint8_t index, char *buf, size_
 }
 
 /* Open dev just long enough to read its strings. */
-static int probe(libusb_device *dev, const struct libusb_device_descriptor *d, struct transport_usb_identity *id)
+static int probe(libusb_device *dev, const struct libusb_device_descriptor *d, struct transport_identity *id)
 {
 	libusb_device_handle *h;
 	int err = libusb_open(dev, &h);
@@ -516,6 +516,13 @@ out:
 	return ret;
 }
 
+void transport_usb_version(char *buf, size_t size)
+{
+	const struct libusb_version *v = libusb_get_version();
+
+	snprintf(buf, size, "%u.%u.%u", v->major, v->minor, v->micro);
+}
+
 /* ---- the transport ------------------------------------------------------------------------- */
 
 static void set_gone(struct transport_usb *t, bool gone)
@@ -607,16 +614,6 @@ static void usb_free(struct transport *base)
 	free(t);
 }
 
-static int usb_check(struct transport *base);
-
-static const struct transport_ops usb_ops = {
-	.name = "usb",
-	.exchange = usb_exchange,
-	.drain = usb_drain,
-	.check = usb_check,
-	.free = usb_free,
-};
-
 /* The signature is libusb's libusb_hotplug_callback_fn. */
 // cppcheck-suppress constParameter
 static int LIBUSB_CALL on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event event, void *arg)
@@ -650,7 +647,7 @@ static int usb_check(struct transport *base)
 	return 0;
 }
 
-/* Arrivals wake transport_usb_wait() at once where libusb has hotplug; elsewhere it rescans.
+/* Arrivals wake usb_wait() at once where libusb has hotplug; elsewhere it rescans.
  * Departures are taken in by usb_check() before cached values are served. */
 static void hotplug_start(struct transport_usb *t)
 {
@@ -670,58 +667,9 @@ static void hotplug_start(struct transport_usb *t)
 		t->hotplug = true;
 }
 
-int transport_usb_new(const struct transport_usb_select *sel, struct transport **out)
-{
-	struct transport_usb *t = calloc(1, sizeof(*t));
-	struct scan *s = malloc(sizeof(*s));
-	int ret;
+static bool usb_present(struct transport *base) { return !atomic_load(&((struct transport_usb *)base)->gone); }
 
-	*out = NULL;
-	if (!t || !s) {
-		free(t);
-		free(s);
-		return -ENOMEM;
-	}
-	t->base.ops = &usb_ops;
-	t->base.in_first = true;
-	t->base.frame_ns = MCP2210_USB_FRAME_NS;
-	pthread_mutex_init(&t->lock, NULL);
-	mono_cond_init(&t->changed);
-	ret = context_new(&t->ctx);
-	if (ret < 0)
-		goto err_free;
-	t->in.x = libusb_alloc_transfer(0);
-	t->out.x = libusb_alloc_transfer(0);
-	if (!t->in.x || !t->out.x) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
-	ret = scan(t->ctx, sel, s);
-	if (ret < 0)
-		goto err_free;
-	ret = choose(sel, s);
-	if (ret >= 0) {
-		t->id = s->c[ret].id;
-		ret = open_device(t, s->c[ret].dev);
-	}
-	scan_free(s);
-	if (ret < 0)
-		goto err_free;
-	hotplug_start(t);
-	log_info("opened MCP2210 %s at %03u:%03u", t->id.serial, t->id.bus, t->id.address);
-	free(s);
-	*out = &t->base;
-	return 0;
-
-err_free:
-	free(s);
-	usb_free(&t->base);
-	return ret;
-}
-
-bool transport_usb_gone(struct transport *base) { return atomic_load(&((struct transport_usb *)base)->gone); }
-
-void transport_usb_identity(struct transport *base, struct transport_usb_identity *id)
+static void usb_identity(struct transport *base, struct transport_identity *id)
 {
 	struct transport_usb *t = (struct transport_usb *)base;
 
@@ -730,7 +678,7 @@ void transport_usb_identity(struct transport *base, struct transport_usb_identit
 	pthread_mutex_unlock(&t->lock);
 }
 
-int transport_usb_reconnect(struct transport *base)
+static int usb_reconnect(struct transport *base)
 {
 	struct transport_usb *t = (struct transport_usb *)base;
 	const struct transport_usb_select sel = {
@@ -788,23 +736,29 @@ static bool wait_arrival(struct transport_usb *t, uint64_t deadline)
 	return true;
 }
 
-void transport_usb_wait(struct transport *base, unsigned ms)
+/* While present, return when the device goes or after ms; while gone, when a matching device
+ * arrives (libusb hotplug, when the platform has it) or after ms. Either way the worker must
+ * then look: an idle device's departure is a hotplug event only the worker takes in (it runs
+ * libusb's events while the device is open), and without hotplug events only a rescan finds
+ * a device that came back. */
+static bool usb_wait(struct transport *base, unsigned ms)
 {
 	struct transport_usb *t = (struct transport_usb *)base;
 	uint64_t deadline = mono_after_ms(ms);
 	struct timespec ts = ns_timespec(deadline);
 	bool was_gone = atomic_load(&t->gone);
 
-	if (was_gone && t->hotplug && wait_arrival(t, deadline))
-		return;
-	pthread_mutex_lock(&t->lock);
-	while (!atomic_load(&t->woken) && atomic_load(&t->gone) == was_gone)
-		if (pthread_cond_timedwait(&t->changed, &t->lock, &ts) == ETIMEDOUT)
-			break;
-	pthread_mutex_unlock(&t->lock);
+	if (!(was_gone && t->hotplug && wait_arrival(t, deadline))) {
+		pthread_mutex_lock(&t->lock);
+		while (!atomic_load(&t->woken) && atomic_load(&t->gone) == was_gone)
+			if (pthread_cond_timedwait(&t->changed, &t->lock, &ts) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&t->lock);
+	}
+	return !atomic_load(&t->woken);
 }
 
-void transport_usb_wake(struct transport *base)
+static void usb_wake(struct transport *base)
 {
 	struct transport_usb *t = (struct transport_usb *)base;
 
@@ -813,4 +767,66 @@ void transport_usb_wake(struct transport *base)
 	pthread_cond_broadcast(&t->changed);
 	pthread_mutex_unlock(&t->lock);
 	libusb_interrupt_event_handler(t->ctx);
+}
+
+static const struct transport_ops usb_ops = {
+	.name = "usb",
+	.exchange = usb_exchange,
+	.drain = usb_drain,
+	.check = usb_check,
+	.present = usb_present,
+	.identity = usb_identity,
+	.wait = usb_wait,
+	.wake = usb_wake,
+	.reconnect = usb_reconnect,
+	.free = usb_free,
+};
+
+int transport_usb_new(const struct transport_usb_select *sel, struct transport **out)
+{
+	struct transport_usb *t = calloc(1, sizeof(*t));
+	struct scan *s = malloc(sizeof(*s));
+	int ret;
+
+	*out = NULL;
+	if (!t || !s) {
+		free(t);
+		free(s);
+		return -ENOMEM;
+	}
+	t->base.ops = &usb_ops;
+	t->base.in_first = true;
+	t->base.frame_ns = MCP2210_USB_FRAME_NS;
+	pthread_mutex_init(&t->lock, NULL);
+	mono_cond_init(&t->changed);
+	ret = context_new(&t->ctx);
+	if (ret < 0)
+		goto err_free;
+	t->in.x = libusb_alloc_transfer(0);
+	t->out.x = libusb_alloc_transfer(0);
+	if (!t->in.x || !t->out.x) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = scan(t->ctx, sel, s);
+	if (ret < 0)
+		goto err_free;
+	ret = choose(sel, s);
+	if (ret >= 0) {
+		t->id = s->c[ret].id;
+		ret = open_device(t, s->c[ret].dev);
+	}
+	scan_free(s);
+	if (ret < 0)
+		goto err_free;
+	hotplug_start(t);
+	log_info("opened MCP2210 %s at %03u:%03u", t->id.serial, t->id.bus, t->id.address);
+	free(s);
+	*out = &t->base;
+	return 0;
+
+err_free:
+	free(s);
+	usb_free(&t->base);
+	return ret;
 }

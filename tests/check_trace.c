@@ -2,7 +2,9 @@
 /*
  * Exchange traces (-o trace=FILE, doc/trace-format.md): the line format both ways, the trace
  * transport over the emulated chip on its virtual clock (one 1 ms frame per exchange with the
- * IN transfer first), and a write error logged once while exchanges go on.
+ * IN transfer first), a write error logged once while exchanges go on, and the device's
+ * comings and goings (presence, identity, waiting, reconnecting) forwarded to the transport
+ * underneath, as the emulated chip reports them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -168,6 +170,56 @@ START_TEST(test_trace_exchanges)
 }
 END_TEST
 
+/* What the mount sees through the trace: the emulated cable pulled and put back, the USB
+ * identity a host read at enumeration (an NVRAM change shows only at the next power-up), and a
+ * monitor's wait ended for good by wake(). */
+START_TEST(test_trace_forwards_device_events)
+{
+	struct mcp2210_usb_key key = { .vid = 0x1234, .pid = 0x5678, .power = 0x80, .current_2ma = 50 };
+	mcp2210_report req = { 0x10 }, resp;
+	struct transport_identity id;
+	struct rig r;
+
+	rig_up(&r);
+	ck_assert(transport_present(r.t));
+	transport_identity(r.t, &id);
+	ck_assert_uint_eq(id.vid, MCP2210_VID_FACTORY);
+	ck_assert_uint_eq(id.pid, MCP2210_PID_FACTORY);
+	ck_assert_str_eq(id.serial, "0000000000");
+	ck_assert_str_eq(id.product, "MCP2210 USB to SPI Master");
+	ck_assert_uint_eq(id.bus, 0); /* on no bus */
+
+	ck_assert_int_eq(proto_encode_set_nvram_usb_key(req, &key), 0);
+	ck_assert_int_eq(transport_exchange(r.t, req, resp, 100), 0);
+	ck_assert_uint_eq(resp[1], MCP2210_STATUS_OK);
+	transport_identity(r.t, &id);
+	ck_assert_uint_eq(id.vid, MCP2210_VID_FACTORY); /* until it enumerates again */
+	emu_power_cycle(r.emu);
+	transport_identity(r.t, &id);
+	ck_assert_uint_eq(id.vid, 0x1234);
+	ck_assert_uint_eq(id.pid, 0x5678);
+
+	req[0] = 0x10;
+	emu_unplug(r.emu);
+	ck_assert(!transport_present(r.t));
+	ck_assert_int_eq(transport_check(r.t), -ENODEV);
+	ck_assert_int_eq(transport_exchange(r.t, req, resp, 100), -ENODEV);
+	ck_assert_int_eq(transport_reconnect(r.t), -ENODEV);
+	emu_replug(r.emu);
+	ck_assert(transport_present(r.t));
+	ck_assert_int_eq(transport_check(r.t), 0);
+	ck_assert_int_eq(transport_reconnect(r.t), 0);
+	ck_assert_int_eq(transport_exchange(r.t, req, resp, 100), 0);
+
+	/* this wait and every later one return at once (a minute would fail the test's timeout),
+	 * with nothing for the worker to look at */
+	transport_wake(r.t);
+	ck_assert(!transport_wait(r.t, 60000));
+	ck_assert(!transport_wait(r.t, 60000));
+	rig_down(&r);
+}
+END_TEST
+
 static unsigned errors_logged;
 static void count_errors(enum log_level level, const char *msg)
 {
@@ -238,6 +290,7 @@ static Suite *trace_suite(void)
 	tcase_add_test(tc, test_trace_exchanges);
 	tcase_add_test(tc, test_write_error_logged_once);
 	tcase_add_test(tc, test_open_error);
+	tcase_add_test(tc, test_trace_forwards_device_events);
 	suite_add_tcase(s, tc);
 	return s;
 }
