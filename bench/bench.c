@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mcp2210fs-bench (issue 5): mounts emulated MCP2210s, optimised and with -o naive when the daemon
- * has it, and a minimal libfuse file system; drives them only through their files and prints one
+ * mcp2210fs-bench (issue 5): mounts emulated MCP2210s, optimised (mcp2210fs) and naive (the
+ * baseline, bench/naive.c, when it is built), and a minimal libfuse file system; drives them only through their files and prints one
  * table (exchanges and frames per operation against the protocol minimum, throughput, daemon
  * cost, scale, memory), every figure next to its target, and writes a CSV copy of it.
  */
@@ -35,6 +35,7 @@
 
 struct config {
 	const char *daemon;
+	const char *naive; /* the same daemon with every optimisation off (bench/naive.c) */
 	const char *minfs;
 	const char *harness; /* tests/usb-emu-run, for section 6; NULL: not built */
 	const char *csv;
@@ -49,9 +50,9 @@ struct config {
 static struct mnt *daemon_start(const struct config *cfg, unsigned frame_us, bool naive, const char *tag)
 {
 	char opts[64];
-	const char *pre[] = { cfg->daemon, "--emulate", "-f", "-o", opts, NULL };
+	const char *pre[] = { naive ? cfg->naive : cfg->daemon, "--emulate", "-f", "-o", opts, NULL };
 
-	snprintf(opts, sizeof(opts), "emu_frame_us=%u%s", frame_us, naive ? ",naive" : "");
+	snprintf(opts, sizeof(opts), "emu_frame_us=%u", frame_us);
 	return mnt_start(pre, tag);
 }
 
@@ -61,8 +62,8 @@ static struct mnt *harness_start(const struct config *cfg, bool naive, const cha
 	char ctl[96];
 	/* umockdev's ioctl round trips make an exchange far slower than on a host controller, more
 	 * so on a loaded machine: a longer exchange timeout, which changes no frame count. */
-	const char *pre[] = { cfg->harness, "--frame-us", "1000", "--control", ctl, "--", cfg->daemon, "-f",
-			      "-o", "serial=0000000001,timeout=5000", naive ? "-o" : NULL, "naive", NULL };
+	const char *pre[] = { cfg->harness, "--frame-us", "1000", "--control", ctl, "--", naive ? cfg->naive : cfg->daemon,
+			      "-f", "-o", "serial=0000000001,timeout=5000", NULL };
 	struct mnt *m;
 
 	snprintf(ctl, sizeof(ctl), "/tmp/mcp2210fs-bench-%d-%s.ctl", (int)getpid(), tag);
@@ -1328,9 +1329,10 @@ static void rows_usb(const struct step *steps, size_t n, const struct results *o
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--daemon PATH] [--minfs PATH] [--out FILE.csv] [--harness PATH] [--quick]\n"
+		"usage: %s [--daemon PATH] [--naive PATH] [--minfs PATH] [--out FILE.csv] [--harness PATH] [--quick]\n"
 		"Benchmark mcp2210fs on emulated devices (issue 5) and print one table.\n"
 		"  --daemon PATH   the mcp2210fs to run (default ./mcp2210fs)\n"
+		"  --naive PATH    its baseline, every optimisation off (default mcp2210fs-naive next to this program)\n"
 		"  --minfs PATH    the minimal FUSE fs (default mcp2210fs-minfs next to this program)\n"
 		"  --out FILE.csv  the CSV copy of the table (default bench-results.csv)\n"
 		"  --harness PATH  tests/usb-emu-run: section 6 runs the daemon on its USB path under it\n"
@@ -1338,17 +1340,24 @@ static void usage(const char *prog)
 		prog);
 }
 
-static char minfs_default[PATH_MAX];
+static char minfs_default[PATH_MAX], naive_default[PATH_MAX];
+
+/* The program called name in this program's directory, into path[PATH_MAX]. */
+static const char *next_to_self(char *path, const char *name)
+{
+	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX - 32);
+	char *slash;
+
+	path[n > 0 ? n : 0] = '\0';
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, 32, "%s", name);
+	return path;
+}
 
 static int parse_args(int argc, char *argv[], struct config *cfg)
 {
-	ssize_t n = readlink("/proc/self/exe", minfs_default, sizeof(minfs_default) - 32);
-	char *slash;
-
-	minfs_default[n > 0 ? n : 0] = '\0';
-	slash = strrchr(minfs_default, '/');
-	snprintf(slash ? slash + 1 : minfs_default, 32, "mcp2210fs-minfs");
-	*cfg = (struct config){ .daemon = "./mcp2210fs", .minfs = minfs_default, .csv = "bench-results.csv" };
+	*cfg = (struct config){ .daemon = "./mcp2210fs", .naive = next_to_self(naive_default, "mcp2210fs-naive"),
+				.minfs = next_to_self(minfs_default, "mcp2210fs-minfs"), .csv = "bench-results.csv" };
 	for (int i = 1; i < argc; i++) {
 		bool has_value = i + 1 < argc;
 
@@ -1356,6 +1365,8 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 			cfg->quick = true;
 		else if (strcmp(argv[i], "--daemon") == 0 && has_value)
 			cfg->daemon = argv[++i];
+		else if (strcmp(argv[i], "--naive") == 0 && has_value)
+			cfg->naive = argv[++i];
 		else if (strcmp(argv[i], "--minfs") == 0 && has_value)
 			cfg->minfs = argv[++i];
 		else if (strcmp(argv[i], "--out") == 0 && has_value)

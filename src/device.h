@@ -40,7 +40,7 @@ struct device {
 	struct transport *transport;
 	unsigned timeout_ms;   /* per exchange */
 	unsigned busy_retries; /* 0xF8 answers accepted before EBUSY */
-	bool use_cache;        /* false only for the benchmark's naive baseline */
+	bool use_cache;        /* false only for the benchmark's naive baseline (MOUNT_NAIVE) */
 
 	/* What only the host changes, valid until an error or a reconnect. */
 	bool chip_valid;

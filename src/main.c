@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mcp2210fs: parse options, mount, daemonise (before any thread exists: libusb's and the
+ * The daemon's life, shared by mcp2210fs (src/mcp2210fs.c) and the benchmark's baseline
+ * (bench/naive.c): parse options, mount, daemonise (before any thread exists: libusb's and the
  * worker's threads would not survive fork), start the device, serve, and tear down in order.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "fs.h"
 #include "fuse_serve.h"
 #include "log.h"
+#include "main.h"
 #include "mountpoint.h"
 #include "options.h"
 #include "thread.h"
@@ -177,7 +179,7 @@ static void daemon_report(int status)
 	daemon_report_fd = -1;
 }
 
-int main(int argc, char *argv[])
+int mcp2210fs_main(int argc, char *argv[], enum mount_policy policy)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	static struct mount m;
@@ -187,6 +189,7 @@ int main(int argc, char *argv[])
 	pthread_t watcher;
 	int ret = 1;
 
+	m.policy = policy;
 	if (options_parse(&args, &m.opt) < 0 || fuse_parse_cmdline(&args, &cmd) != 0)
 		goto out_args;
 	if (m.opt.show_help || cmd.show_help) {

@@ -100,7 +100,7 @@ int mount_run(struct mount *m, mount_fn fn, void *arg) { return mount_run_for(m,
 
 int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, size_t out_size)
 {
-	struct call c = { .fn = fn, .arg = arg, .share_key = m->opt.naive ? 0 : key, .out_size = out_size };
+	struct call c = { .fn = fn, .arg = arg, .share_key = m->policy == MOUNT_NAIVE ? 0 : key, .out_size = out_size };
 
 	return run_call(m, &c, MOUNT_DEADLINE_MS);
 }
@@ -116,7 +116,7 @@ int mount_queue(struct mount *m, struct worker_job *job)
 {
 	if (!job->run_ms)
 		job->run_ms = MOUNT_DEADLINE_MS;
-	if (m->opt.naive)
+	if (m->policy == MOUNT_NAIVE)
 		job->coalesce_key = 0;
 	return worker_submit(m->worker, job);
 }
@@ -310,13 +310,13 @@ int mount_start(struct mount *m)
 	ret = m->opt.emulate ? start_emulator(m) : start_usb(m);
 	if (ret < 0)
 		return ret;
-	if (m->opt.naive) /* the benchmark's baseline: what other drivers do */
+	if (m->policy == MOUNT_NAIVE) /* the benchmark's baseline: what other drivers do */
 		m->transport->in_first = false;
 	ret = start_trace(m);
 	if (ret < 0)
 		goto err_transport;
 	device_init(&m->dev, m->trace ? m->trace : m->transport, m->opt.timeout_ms);
-	if (m->opt.naive)
+	if (m->policy == MOUNT_NAIVE)
 		m->dev.use_cache = false;
 	m->dev.idle = run_idle;
 	m->dev.idle_ctx = m;

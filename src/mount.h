@@ -31,7 +31,6 @@ struct mount_options {
 	uint16_t vid, pid;    /* parsed from the above; factory values by default */
 	int bus, address;     /* parsed from device=; -1 when not given */
 	int exit_on_unplug;
-	int naive; /* benchmark baseline: every optimisation off */
 	unsigned timeout_ms;
 	unsigned poll_interval_ms;
 	int nvram_rw;
@@ -61,8 +60,16 @@ struct mount_share {
 	unsigned char out[64];
 };
 
+/* How the daemon drives the chip, fixed before mount_start() and never by an option. */
+enum mount_policy {
+	MOUNT_OPTIMISED, /* mcp2210fs: IN submitted before OUT, the cache, coalescing */
+	MOUNT_NAIVE,     /* the benchmark's baseline (bench/naive.c), what other drivers do: OUT before
+			  * IN, nothing cached (SPI settings sent before every transaction), no coalescing */
+};
+
 struct mount {
 	struct mount_options opt;
+	enum mount_policy policy;
 	struct emu *emu; /* the emulated chip with --emulate (the transport is then the emulator's), else NULL */
 	struct transport *transport;
 	struct transport *trace; /* -o trace: wraps transport; the device talks through it */

@@ -34,7 +34,6 @@ static const struct fuse_opt option_table[] = {
 	OPT("vid=%s", vid_arg, 0),
 	OPT("pid=%s", pid_arg, 0),
 	OPT("exit_on_unplug", exit_on_unplug, 1),
-	OPT("naive", naive, 1),
 	OPT("timeout=%s", timeout_arg, 0),
 	OPT("poll_interval=%s", poll_interval_arg, 0),
 	OPT("nvram=rw", nvram_rw, 1),
@@ -266,7 +265,6 @@ void options_show_help(const char *progname)
 	       "    -o device=BUS:ADDR     use the MCP2210 at this USB bus and address\n"
 	       "    -o vid=VID,pid=PID     its USB IDs in hexadecimal, if NVRAM changed them (default 04d8:00de)\n"
 	       "    -o exit_on_unplug      exit when the device is unplugged (default: wait for it)\n"
-	       "    -o naive               benchmarks only: OUT before IN, no cache, no coalescing\n"
 	       "    --emulate[=STATEFILE]  use an emulated MCP2210 (NVRAM/EEPROM kept in STATEFILE)\n"
 	       "    -o peripherals=SPEC    emulated SPI parts, TYPE@CS[:TYPE@CS...], TYPE loopback|flash|shiftreg\n"
 	       "                           (default flash@0:loopback@1:shiftreg@2)\n"

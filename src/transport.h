@@ -76,8 +76,8 @@ struct transport_ops {
 
 struct transport {
 	const struct transport_ops *ops;
-	/* Submit the IN transfer before the OUT one (the default). False only for the naive
-	 * baseline of the benchmark: it costs one more USB frame per exchange. */
+	/* Submit the IN transfer before the OUT one (the default). False only for the benchmark's
+	 * naive baseline (MOUNT_NAIVE, bench/naive.c): it costs one more USB frame per exchange. */
 	bool in_first;
 	/* Length of the bus's frame: reports go out at frame boundaries and an answer comes back
 	 * at the end of the frame that carried the request. 0: no timing at all (the emulator

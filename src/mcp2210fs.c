@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mcp2210fs: the daemon with every optimisation on (see main.c for its life).
+ */
+#include "main.h"
+
+int main(int argc, char *argv[]) { return mcp2210fs_main(argc, argv, MOUNT_OPTIMISED); }
