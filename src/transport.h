@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One ops table, several transports: how the worker thread reaches a chip. A transport moves
- * one 64-byte request and its 64-byte answer; it knows nothing of what they mean. Only the
- * worker thread calls a transport once it is open.
+ * one 64-byte request and its 64-byte answer, knowing nothing of what they mean; it also tells
+ * whether the device is there and what it enumerated as, and gets it back after an unplug.
+ * Only the worker thread exchanges; the other operations say which thread may call them.
  */
 #ifndef MCP2210FS_TRANSPORT_H
 #define MCP2210FS_TRANSPORT_H
@@ -120,14 +121,15 @@ static inline void transport_free(struct transport *t)
  * returned transport forwards each call to inner (which it does not own) and appends what
  * went and came to the file. header: extra "# key: value" lines for the file's head, or NULL.
  * 0, or -errno with the reason logged (the file cannot be created, -ENOMEM). A write error
- * later is logged once; exchanges go on. Worker thread only, as every transport. */
+ * later is logged once; exchanges go on. The device's comings and goings are inner's, forwarded
+ * unrecorded. */
 int transport_trace_new(struct transport *inner, const char *path, const char *header, struct transport **out);
 
-/* The in-process emulated chip (transport_emu.c). The transport does not own the emulator, and
- * learns its unplugs, replugs and power cycles from it (emu_usb_listen(): one transport per
- * emulator). With realtime, virtual time follows the wall clock: an exchange returns no
- * earlier than the emulator's frames say, and time between exchanges passes for the chip too.
- * 0 or -ENOMEM. */
+/* The in-process emulated chip (transport_emu.c). The transport does not own the emulator (free
+ * the transport first), and learns its unplugs, replugs and power cycles from it
+ * (emu_usb_listen(): one transport per emulator). With realtime, virtual time follows the wall
+ * clock: an exchange returns no earlier than the emulator's frames say, and time between
+ * exchanges passes for the chip too. 0 or -ENOMEM. */
 struct emu;
 int transport_emu_new(struct emu *e, bool realtime, struct transport **out);
 
