@@ -16,7 +16,6 @@
 #include "log.h"
 #include "options.h"
 #include "text.h"
-#include "transport_usb.h"
 
 enum { KEY_HELP, KEY_VERSION, KEY_DISCARD };
 
@@ -285,10 +284,8 @@ void options_show_help(const char *progname)
 
 void options_show_version(void)
 {
-	char usb[32];
-
-	transport_usb_version(usb, sizeof(usb));
-	printf("mcp2210fs %s\nlibfuse %s\nlibusb %s\n", PACKAGE_VERSION, fuse_pkgversion(), usb);
+	/* libusb's: built against (only the USB transport calls libusb) */
+	printf("mcp2210fs %s\nlibfuse %s\nlibusb %s\n", PACKAGE_VERSION, fuse_pkgversion(), LIBUSB_PKGVERSION);
 }
 
 int options_read_password(const struct mount_options *opt, char password[MCP2210_PASSWORD_LEN])

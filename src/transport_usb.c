@@ -516,13 +516,6 @@ out:
 	return ret;
 }
 
-void transport_usb_version(char *buf, size_t size)
-{
-	const struct libusb_version *v = libusb_get_version();
-
-	snprintf(buf, size, "%u.%u.%u", v->major, v->minor, v->micro);
-}
-
 /* ---- the transport ------------------------------------------------------------------------- */
 
 static void set_gone(struct transport_usb *t, bool gone)

@@ -28,7 +28,4 @@ int transport_usb_list(const struct transport_usb_select *sel, FILE *out);
 /* Open the one device sel selects: none or several is an error with the candidates logged. */
 int transport_usb_new(const struct transport_usb_select *sel, struct transport **out);
 
-/* mcp2210fs -V: the version of the libusb in use ("1.0.26"), into buf. */
-void transport_usb_version(char *buf, size_t size);
-
 #endif
