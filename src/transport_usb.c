@@ -23,6 +23,9 @@
 #define USB_DRAIN_MS 25       /* a report the chip already queued arrives within a frame or two */
 #define USB_DRAIN_MAX 16      /* the chip queues one answer per request: more means trouble */
 #define USB_CANDIDATES_MAX 32 /* devices one scan looks at */
+/* An answer not back this long after its request was lost, not late: full-speed interrupt
+ * endpoints answer within a frame or two (1 ms each). transport_abort() cuts only such waits. */
+#define USB_LOST_NS 10000000u
 
 struct usb_xfer {
 	struct libusb_transfer *x;
@@ -49,6 +52,9 @@ struct transport_usb {
 	_Atomic bool arrived; /* hotplug saw a matching device come */
 	_Atomic bool left;    /* hotplug saw our device go */
 	_Atomic bool woken;
+	_Atomic unsigned aborts;  /* transport_abort() calls so far, any thread */
+	unsigned aborts_seen;     /* worker: their number when the exchange began */
+	uint64_t exchange_ns;     /* worker: when it began (mono_now_ns); 0 outside an exchange */
 
 	pthread_mutex_t lock; /* protects id; `changed` goes with it */
 	pthread_cond_t changed; /* gone set, or woken */
@@ -137,13 +143,20 @@ static bool idle(struct transport_usb *t) { return !atomic_load(&t->in.busy) && 
 static int run_events(struct transport_usb *t, uint64_t deadline)
 {
 	while (!idle(t)) {
-		uint64_t now = mono_now_ns();
+		uint64_t now = mono_now_ns(), until = deadline;
 		struct timeval tv;
 		int err;
 
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		tv = ns_timeval(deadline - now);
+		/* abandoned (transport_abort): once the answer is lost rather than on its way */
+		if (t->exchange_ns && atomic_load(&t->aborts) != t->aborts_seen) {
+			if (now >= t->exchange_ns + USB_LOST_NS)
+				return -EINTR;
+			if (until > t->exchange_ns + USB_LOST_NS)
+				until = t->exchange_ns + USB_LOST_NS;
+		}
+		tv = ns_timeval(until - now);
 		err = libusb_handle_events_timeout_completed(t->ctx, &tv, NULL);
 		if (err < 0 && err != LIBUSB_ERROR_INTERRUPTED)
 			return usb_errno(err, "handling USB events");
@@ -156,6 +169,8 @@ static int reap(struct transport_usb *t)
 {
 	struct usb_xfer *all[] = { &t->in, &t->out };
 	int ret;
+
+	t->exchange_ns = 0; /* the exchange is over: an abort does not cut the cancelling */
 
 	for (size_t i = 0; i < 2; i++) {
 		int err;
@@ -557,6 +572,8 @@ static int usb_exchange(struct transport *base, const mcp2210_report req, mcp221
 		return ret;
 	memcpy(t->out.buf, req, MCP2210_REPORT_SIZE);
 	dump("OUT", req);
+	t->aborts_seen = atomic_load(&t->aborts);
+	t->exchange_ns = mono_now_ns();
 	if (base->in_first) {
 		ret = transfers(t, both, 2, deadline);
 	} else {
@@ -564,6 +581,7 @@ static int usb_exchange(struct transport *base, const mcp2210_report req, mcp221
 		if (ret == 0)
 			ret = transfers(t, &both[0], 1, deadline);
 	}
+	t->exchange_ns = 0;
 	if (ret == -ENODEV)
 		return lost(t);
 	if (ret < 0)
@@ -762,6 +780,15 @@ static void usb_wake(struct transport *base)
 	libusb_interrupt_event_handler(t->ctx);
 }
 
+/* Any thread: wake the worker's event loop, which looks at the abort count (run_events). */
+static void usb_abort(struct transport *base)
+{
+	struct transport_usb *t = (struct transport_usb *)base;
+
+	atomic_fetch_add(&t->aborts, 1);
+	libusb_interrupt_event_handler(t->ctx);
+}
+
 static const struct transport_ops usb_ops = {
 	.name = "usb",
 	.exchange = usb_exchange,
@@ -772,6 +799,7 @@ static const struct transport_ops usb_ops = {
 	.wait = usb_wait,
 	.wake = usb_wake,
 	.reconnect = usb_reconnect,
+	.abort = usb_abort,
 	.free = usb_free,
 };
 

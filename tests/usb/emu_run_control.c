@@ -19,6 +19,8 @@
  *   stale K N             N (1 or 2) status requests (0x10) are sent to the chip and nobody
  *                         reads the answers: one waits in its IN buffer, a second OUT in the
  *                         NAKing endpoint (what a program that left mid-exchange leaves behind)
+ *   no_answer K N         the chip answers none of the next N requests (emu_fault_arm,
+ *                         EMU_FAULT_NO_ANSWER): the host's exchange waits out its timeout
  *   status K              reply "ok plugged=0|1 bus=1 devnum=D driver=usbhid|usbfs|none clients=C
  *                         exchanges=X frames=F spi_bytes=N" (X: OUT reports so far, F: the USB
  *                         frames the frame model gave them, N: bytes the chip clocked on SPI)
@@ -141,6 +143,9 @@ static void ctl_execute(const char *line, char *reply, size_t size)
 		for (unsigned i = 0; i < n && n <= 2; i++)
 			if (emu_out(d->emu, req) < 0)
 				snprintf(reply, size, "error: stale: the chip did not take request %u", i + 1);
+	} else if (strcmp(cmd, "no_answer") == 0 && fields == 3) {
+		dev_catch_up(d);
+		emu_fault_arm(d->emu, EMU_FAULT_NO_ANSWER, pin); /* pin: the second number, N */
 	} else if (strcmp(cmd, "status") == 0 && fields == 2) {
 		struct emu_counters c;
 
