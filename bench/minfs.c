@@ -13,7 +13,7 @@
 
 #include <fuse_lowlevel.h>
 
-#include "fuse_serve.h"
+#include "cli_fuse_serve.h"
 
 #define VALUE_INO 2
 

@@ -5,6 +5,6 @@
  * cached, no coalescing), so that `make bench` can show what each one gains. It takes the
  * options mcp2210fs takes; users never see the baseline in mcp2210fs --help.
  */
-#include "main.h"
+#include "cli_main.h"
 
 int main(int argc, char *argv[]) { return mcp2210fs_main(argc, argv, MOUNT_NAIVE); }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "proto.h"
+#include "proto/proto.h"
 
 #define SENTINEL 0x5A
 
@@ -28,7 +28,7 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The sheet's status table, written out again rather than taken from status.c. */
+/* The sheet's status table, written out again rather than taken from proto_status.c. */
 static int ref_status_errno(uint8_t status)
 {
 	switch (status) {

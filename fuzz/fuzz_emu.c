@@ -20,7 +20,7 @@
 
 #include "emu/emu.h"
 #include "fuzz.h"
-#include "proto.h"
+#include "proto/proto.h"
 
 #define RECORD_SIZE (2 + MCP2210_REPORT_SIZE)
 #define MAX_RECORDS 256 /* keeps one input's run short */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target for the text parsers (src/text.c, src/settings_text.c): the input is a
+ * libFuzzer target for the text parsers (src/util/text.c, src/fs_settings_text.c): the input is a
  * value written to an attribute. Each parser is compared with an independent reading of its
  * contract, and settings text that parses must format to text that parses back to the same
  * settings (and formats to the same text again).
@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "settings_text.h"
-#include "text.h"
+#include "fs_settings_text.h"
+#include "util/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

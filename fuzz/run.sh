@@ -41,8 +41,8 @@ else
 	defines="-D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\""
 fi
 
-lib_sources="src/proto_common.c src/proto_host.c src/proto_device.c src/status.c src/log.c src/text.c
-	src/settings_text.c src/emu/*.c"
+lib_sources="src/proto/proto_common.c src/proto/proto_host.c src/proto/proto_device.c src/proto/proto_status.c src/util/log.c src/util/text.c
+	src/fs_settings_text.c src/emu/*.c"
 cflags="-std=c11 -pthread -g -O1 -fno-omit-frame-pointer -Wall -Wextra $sanitize"
 
 status=0

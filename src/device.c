@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "device_internal.h"
-#include "log.h"
+#include "util/log.h"
 
 void device_init(struct device *d, struct transport *t, unsigned timeout_ms)
 {

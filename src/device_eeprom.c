@@ -6,7 +6,7 @@
 #include <errno.h>
 
 #include "device_internal.h"
-#include "log.h"
+#include "util/log.h"
 
 /* One byte from the chip into the cache. */
 static int fetch(struct device *d, uint8_t addr)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "device_internal.h"
-#include "log.h"
+#include "util/log.h"
 
 /* 0x61 with sub: the answer, to be decoded by the caller. 0 or -errno. */
 static int nvram_get(struct device *d, uint8_t sub, mcp2210_report resp)

@@ -6,8 +6,8 @@
 #include <errno.h>
 
 #include "device_internal.h"
-#include "log.h"
-#include "spi_xfer.h"
+#include "util/log.h"
+#include "device_spi_xfer.h"
 #include "worker.h"
 
 struct spi_ctx {

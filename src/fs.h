@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "mount.h"
-#include "text.h"
+#include "util/text.h"
 
 struct fs_node;
 

@@ -5,7 +5,7 @@
 #include <errno.h>
 
 #include "fs.h"
-#include "settings_text.h"
+#include "fs_settings_text.h"
 #include "worker.h"
 
 /* ---- info: identity only, no exchange --------------------------------------------------- */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "fs.h"
-#include "log.h"
-#include "settings_text.h"
+#include "util/log.h"
+#include "fs_settings_text.h"
 
 /* ---- value ------------------------------------------------------------------------------- */
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fs.h"
-#include "settings_text.h"
+#include "fs_settings_text.h"
 
 /* ---- nvram/settings ---------------------------------------------------------------------- */
 

@@ -16,7 +16,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fs.h"
-#include "log.h"
+#include "util/log.h"
 
 static struct fs *fs_of(fuse_req_t req) { return fuse_req_userdata(req); }
 

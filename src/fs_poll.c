@@ -19,10 +19,10 @@
 
 #include <fuse_lowlevel.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "fs.h"
-#include "log.h"
-#include "thread.h"
+#include "util/log.h"
+#include "util/thread.h"
 
 bool fs_poll_node(const struct fs_node *n) { return n->ops == &fs_gpio_value_ops || n->ops == &fs_irq_count_ops; }
 

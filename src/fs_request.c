@@ -17,7 +17,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fs.h"
-#include "log.h"
+#include "util/log.h"
 
 struct fs_request {
 	struct worker_job job; /* first: the job is the request */
@@ -146,7 +146,9 @@ void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const 
 	if (op == FS_REQ_WRITE)
 		memcpy(r->buf, data, size);
 	if (ops->local) {
+		mount_serving_fuse(true);
 		request_run(fs->mount, &r->job);
+		mount_serving_fuse(false);
 		r->job.result = r->ret < 0 ? (int)r->ret : 0;
 		request_done(&r->job);
 		return;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fs.h"
-#include "log.h"
+#include "util/log.h"
 
 /* The value is produced at offset 0 and served from the open file for later offsets, like
  * sysfs. */

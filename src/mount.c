@@ -4,6 +4,7 @@
  * request being served is kept per thread so that mount_run() can hook the request's
  * interrupt to the job it queues.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,9 +12,9 @@
 #include <fuse_lowlevel.h>
 
 #include "emu/emu.h"
-#include "log.h"
+#include "util/log.h"
 #include "mount.h"
-#include "thread.h"
+#include "util/thread.h"
 #include "transport.h"
 #include "transport_usb.h"
 #include "worker.h"
@@ -75,12 +76,19 @@ static int call_job(void *ctx, struct worker_job *job) { return call_on_worker(c
 /* On the worker thread (inside a FUSE request's job) the call runs at once, as part of that
  * job; any other thread queues it and waits. A FUSE thread never gets here: the fs layer
  * queues its requests (mount_queue) and never waits for the chip. */
+/* Set while this thread serves a FUSE request itself (a local file, fs_request.c). */
+static _Thread_local bool serving_fuse;
+
+void mount_serving_fuse(bool on) { serving_fuse = on; }
+
 static int run_call(struct mount *m, const struct call *c, unsigned deadline_ms)
 {
 	struct worker_job *running = worker_running_job();
 	struct worker_job job = { .run = call_job, .arg = (void *)c, .coalesce_key = c->share_key,
 				  .idle_safe = c->share_key != 0 };
 
+	/* A local file's show() or store() that needs the device is a bug: it would wait. */
+	assert(running || !serving_fuse);
 	if (running) {
 		if (deadline_ms > MOUNT_DEADLINE_MS)
 			worker_job_extend(running, deadline_ms);

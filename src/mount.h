@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "device.h"
-#include "proto.h"
+#include "proto/proto.h"
 #include "transport.h"
 #include "worker.h"
 
@@ -120,6 +120,10 @@ int mount_run_shared(struct mount *m, uintptr_t key, mount_fn fn, void *arg, siz
 /* As mount_run(), also while the device is gone (when every other call fails with -ENODEV
  * before fn runs): for what works on a gone device, such as the emulator's power switch. */
 int mount_run_offline(struct mount *m, mount_fn fn, void *arg);
+
+/* The calling thread serves a FUSE request itself (on: a file with fs_node_ops.local) or no
+ * longer does: mount_run() then asserts, since a FUSE thread never waits for the chip. */
+void mount_serving_fuse(bool on);
 
 /* Queue a FUSE request's job (worker_submit): its done() replies. run_ms 0 becomes
  * MOUNT_DEADLINE_MS. 0, or -errno when it was not queued (-EBUSY, -EINTR, -ECONNABORTED

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "emu/emu.h"
-#include "log.h"
+#include "util/log.h"
 #include "transport.h"
 
 struct transport_emu {

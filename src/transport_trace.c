@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "log.h"
-#include "trace_format.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "transport_trace_format.h"
 #include "transport.h"
 
 struct transport_trace {

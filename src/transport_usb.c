@@ -14,8 +14,8 @@
 
 #include <libusb.h>
 
-#include "clock.h"
-#include "log.h"
+#include "util/clock.h"
+#include "util/log.h"
 #include "transport_usb.h"
 
 #define USB_INTERFACE 0

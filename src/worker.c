@@ -16,10 +16,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "log.h"
-#include "spin.h"
-#include "thread.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "worker_spin.h"
+#include "util/thread.h"
 #include "worker.h"
 
 #define SPIN_NS 50000u /* the most the worker spins before it sleeps */

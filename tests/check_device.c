@@ -12,7 +12,7 @@
 
 #include "device.h"
 #include "emu/emu.h"
-#include "spi_xfer.h"
+#include "device_spi_xfer.h"
 #include "worker.h"
 #include "check_main.h"
 

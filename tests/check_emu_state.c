@@ -15,7 +15,7 @@
 
 #include "emu_fixture.h"
 #include "check_main.h"
-#include "log.h"
+#include "util/log.h"
 
 static char dir[64];
 static char path[128];

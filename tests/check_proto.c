@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Check tests for the MCP2210 codec (proto_*.c) and the status table (status.c).
+ * Check tests for the MCP2210 codec (proto_*.c) and the status table (proto_status.c).
  * Expected bytes are written out by hand from doc/protocol.md, never produced by
  * the code under test; round trips then tie the host and device halves together.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 #include "check_main.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -9,9 +9,9 @@
 #include <check.h>
 #include <fuse_lowlevel.h>
 
-#include "options.h"
-#include "settings_text.h"
-#include "text.h"
+#include "cli_options.h"
+#include "fs_settings_text.h"
+#include "util/text.h"
 #include "check_main.h"
 
 START_TEST(test_value_newline_rules)

@@ -16,8 +16,8 @@
 #include <check.h>
 
 #include "emu/emu.h"
-#include "log.h"
-#include "trace_format.h"
+#include "util/log.h"
+#include "transport_trace_format.h"
 #include "transport.h"
 #include "check_main.h"
 

@@ -12,7 +12,7 @@
 #include <check.h>
 
 #include "check_main.h"
-#include "clock.h"
+#include "util/clock.h"
 #include "worker.h"
 
 /* The context every job sees: a gate a test can hold closed, and a log of job steps. */

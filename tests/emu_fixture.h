@@ -9,7 +9,7 @@
 #include <check.h>
 
 #include "emu/emu.h"
-#include "spi_xfer.h"
+#include "device_spi_xfer.h"
 
 /* A fresh emulator with no state file; frame_ns 0 switches the timing model off. */
 struct emu *fx_emu_new(uint64_t frame_ns);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "emu/emu_internal.h"
-#include "log.h"
+#include "util/log.h"
 
 static void set_string(struct mcp2210_usb_string *s, const char *ascii)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "emu/emu_internal.h"
-#include "log.h"
+#include "util/log.h"
 
 #define STATE_MAGIC "mcp2210-emulator-state 1"
 #define STATE_LINE_MAX 1024

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "emu/emu.h"
-#include "spi_xfer.h"
+#include "device_spi_xfer.h"
 
 #define CS_FLASH 0
 #define CS_LOOP 1

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "emu/emu.h"
-#include "log.h"
-#include "trace_format.h"
+#include "util/log.h"
+#include "transport_trace_format.h"
 
 struct replay {
 	/* from the command line, else from the trace's head, else the emulator's defaults */

@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
-#include "clock.h"
+#include "util/clock.h"
 
 #define XFER_MAX 65535u
 /* Reads collect at most this much: one transaction's bytes and a margin to see extras. */

@@ -19,7 +19,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "util/clock.h"
 
 #define ALARM_MS 200
 #define LIMIT_MS 1000

@@ -42,9 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "emu_run.h"
-#include "log.h"
+#include "util/log.h"
 
 #define USBEMU_PRELOAD_LIB "libumockdev-preload.so.0"
 #define USBEMU_REEXEC_ENV "USB_EMU_RUN_REEXEC"

@@ -26,7 +26,7 @@
 #include <umockdev.h>
 
 #include "emu/emu.h"
-#include "proto.h"
+#include "proto/proto.h"
 
 #define USBEMU_MAX_DEVICES 16
 #define USBEMU_BUS 1

@@ -42,9 +42,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "emu_run.h"
-#include "log.h"
+#include "util/log.h"
 
 void usbemu_wake(void)
 {

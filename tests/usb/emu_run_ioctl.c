@@ -16,9 +16,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "util/clock.h"
 #include "emu_run.h"
-#include "log.h"
+#include "util/log.h"
 
 #define USBEMU_MAX_URB_BYTES 4096
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "emu_run.h"
-#include "log.h"
+#include "util/log.h"
 
 static void put_le16(uint8_t *p, unsigned v)
 {

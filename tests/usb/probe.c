@@ -18,7 +18,7 @@
 
 #include <libusb.h>
 
-#include "clock.h"
+#include "util/clock.h"
 
 #define PROBE_REPORT 64
 #define PROBE_EP_OUT 0x01

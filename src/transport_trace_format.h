@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 #define TRACE_MAGIC "# mcp2210fs trace 1"
 /* "T+" 20 digits ".nnn" " > " and 64 bytes of "xx " */

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "log.h"
-#include "mountpoint.h"
+#include "util/log.h"
+#include "cli_mountpoint.h"
 
 #define MOUNTINFO "/proc/self/mountinfo"
 

@@ -15,12 +15,12 @@
 #include <fuse_lowlevel.h>
 
 #include "fs.h"
-#include "fuse_serve.h"
-#include "log.h"
-#include "main.h"
-#include "mountpoint.h"
-#include "options.h"
-#include "thread.h"
+#include "cli_fuse_serve.h"
+#include "util/log.h"
+#include "cli_main.h"
+#include "cli_mountpoint.h"
+#include "cli_options.h"
+#include "util/thread.h"
 #include "worker.h"
 
 /* SIGTERM/SIGINT/SIGHUP end the FUSE loop. Requests still queued or running for the device

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 #define PROTO_OFF_STATUS 1       /* answers: status byte */
 #define PROTO_OFF_SUB 1          /* 0x60/0x61 requests: NVRAM sub-command */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "log.h"
+#include "util/log.h"
 
 static _Atomic int log_level = LOG_LEVEL_WARN;
 static _Atomic(log_sink_fn) log_sink;

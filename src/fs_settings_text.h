@@ -7,8 +7,8 @@
 #ifndef MCP2210FS_SETTINGS_TEXT_H
 #define MCP2210FS_SETTINGS_TEXT_H
 
-#include "proto.h"
-#include "text.h"
+#include "proto/proto.h"
+#include "util/text.h"
 
 struct settings {
 	struct mcp2210_chip_settings chip;

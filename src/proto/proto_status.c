@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 static const struct {
 	uint8_t status;

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "proto.h"
-#include "proto_internal.h"
+#include "proto/proto.h"
+#include "proto/proto_internal.h"
 
 /* ---- request parsers ------------------------------------------------------------------- */
 

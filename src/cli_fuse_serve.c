@@ -2,7 +2,7 @@
 /* The FUSE session loop (see fuse_serve.h). */
 #include <errno.h>
 
-#include "fuse_serve.h"
+#include "cli_fuse_serve.h"
 
 int fuse_serve(struct fuse_session *se, const struct fuse_cmdline_opts *cmd)
 {

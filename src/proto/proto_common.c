@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "proto.h"
-#include "proto_internal.h"
+#include "proto/proto.h"
+#include "proto/proto_internal.h"
 
 /* Chip settings, byte 17. */
 #define CHIP_B17_REMOTE_WAKEUP 0x10

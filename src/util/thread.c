@@ -5,7 +5,7 @@
  */
 #include <signal.h>
 
-#include "thread.h"
+#include "util/thread.h"
 
 int thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 {

@@ -13,9 +13,9 @@
 
 #include <fuse_lowlevel.h>
 
-#include "log.h"
-#include "options.h"
-#include "text.h"
+#include "util/log.h"
+#include "cli_options.h"
+#include "util/text.h"
 
 enum { KEY_HELP, KEY_VERSION, KEY_DISCARD };
 

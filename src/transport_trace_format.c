@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_format.h"
+#include "transport_trace_format.h"
 
 static int put_time(char *buf, size_t size, uint64_t ns)
 {

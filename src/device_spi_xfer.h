@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 /* One request/answer exchange: 0 with resp filled, or -errno. */
 typedef int (*spi_xfer_exchange_fn)(void *ctx, const mcp2210_report req, mcp2210_report resp);

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "spi_xfer.h"
+#include "util/clock.h"
+#include "device_spi_xfer.h"
 
 struct run {
 	spi_xfer_exchange_fn exchange;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sched.h>
 
-#include "clock.h"
+#include "util/clock.h"
 
 /* One turn of a spin: let any other runnable thread have this CPU. With few CPUs the thread
  * we wait for may be queued behind us on this very one; a plain busy loop then holds it off

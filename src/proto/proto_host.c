@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "proto.h"
-#include "proto_internal.h"
+#include "proto/proto.h"
+#include "proto/proto_internal.h"
 
 /* 0x12 byte 1: 0x00 asks for read-then-reset, any other value for read only. */
 #define GP6_COUNT_RESET 0x00

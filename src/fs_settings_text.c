@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "settings_text.h"
+#include "fs_settings_text.h"
 
 const char *const settings_irq_mode_names[5] = { "off", "falling", "rising", "low_pulses", "high_pulses" };
 

@@ -292,7 +292,7 @@ void proto_answer_nvram_chip(mcp2210_report resp, const struct mcp2210_chip_sett
 void proto_answer_nvram_usb_key(mcp2210_report resp, const struct mcp2210_usb_key *key);
 void proto_answer_nvram_string(mcp2210_report resp, uint8_t sub, const struct mcp2210_usb_string *s);
 
-/* ---- status table (status.c) ----------------------------------------------------------- */
+/* ---- status table (proto_status.c) ----------------------------------------------------------- */
 
 /* -errno for a status byte: 0 for success, -EPROTO for a byte the chip never sends. */
 int proto_status_errno(uint8_t status);
