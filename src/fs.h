@@ -27,6 +27,7 @@ struct fs_file {
 	bool writable, readable;
 	struct text text; /* the value read at offset 0, served to later offsets */
 	bool text_valid;
+	unsigned shown; /* nodes with a value op: the number text holds */
 	char *pending; /* text attributes: written text still without its newline (fs_text.c) */
 	size_t pending_len;
 	bool pending_invalid; /* one-value files: the held text is not a valid value (yet) */
@@ -45,6 +46,9 @@ struct fs_file {
 
 struct fs_node_ops {
 	int (*show)(struct mount *m, const struct fs_node *n, struct text *out);
+	/* Instead of show, for files whose text is one number poll() watches (gpio/N/value,
+	 * interrupt/count): the value, shown as "%u\n" and kept for poll (fs_poll_rearm). */
+	int (*value)(struct mount *m, const struct fs_node *n, unsigned *out);
 	/* value: what was written, without its one optional trailing newline */
 	int (*store)(struct mount *m, const struct fs_node *n, char *value);
 	ssize_t (*read)(struct mount *m, struct fs_file *f, char *buf, size_t size, off_t off);

@@ -21,13 +21,13 @@ int fs_gpio_levels(struct mount *m, uint16_t *levels)
 	return mount_run_shared(m, (uintptr_t)levels_job, levels_job, levels, sizeof(*levels));
 }
 
-static int value_show(struct mount *m, const struct fs_node *n, struct text *out)
+static int value_get(struct mount *m, const struct fs_node *n, unsigned *out)
 {
 	uint16_t levels = 0;
 	int ret = fs_gpio_levels(m, &levels);
 
 	if (ret == 0)
-		text_printf(out, "%u\n", ((unsigned)(levels >> n->arg) & 1u) ^ atomic_load(&m->active_low[n->arg]));
+		*out = ((unsigned)(levels >> n->arg) & 1u) ^ atomic_load(&m->active_low[n->arg]);
 	return ret;
 }
 
@@ -54,7 +54,7 @@ static int value_store(struct mount *m, const struct fs_node *n, char *value)
 	return mount_run(m, value_job, &w);
 }
 
-const struct fs_node_ops fs_gpio_value_ops = { .show = value_show, .store = value_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_gpio_value_ops = { .value = value_get, .store = value_store, .size = TEXT_MAX };
 
 /* ---- direction --------------------------------------------------------------------------- */
 
@@ -207,7 +207,7 @@ int fs_irq_count(struct mount *m, uint16_t *count)
 	return ret;
 }
 
-static int count_show(struct mount *m, const struct fs_node *n, struct text *out)
+static int count_get(struct mount *m, const struct fs_node *n, unsigned *out)
 {
 	uint16_t count = 0;
 	int ret;
@@ -215,7 +215,7 @@ static int count_show(struct mount *m, const struct fs_node *n, struct text *out
 	(void)n;
 	ret = fs_irq_count(m, &count);
 	if (ret == 0)
-		text_printf(out, "%u\n", count);
+		*out = count;
 	return ret;
 }
 
@@ -229,7 +229,7 @@ static int count_store(struct mount *m, const struct fs_node *n, char *value)
 	return mount_run(m, count_job, &io);
 }
 
-const struct fs_node_ops fs_irq_count_ops = { .show = count_show, .store = count_store, .size = TEXT_MAX };
+const struct fs_node_ops fs_irq_count_ops = { .value = count_get, .store = count_store, .size = TEXT_MAX };
 
 static int irq_mode_show(struct mount *m, const struct fs_node *n, struct text *out)
 {

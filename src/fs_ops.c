@@ -326,7 +326,7 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	const struct fs_node_ops *ops = f->node->ops;
 
 	(void)ino;
-	if (!ops->read && !ops->show) {
+	if (!ops->read && !ops->show && !ops->value) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}

@@ -95,7 +95,7 @@ static ssize_t serve(struct fs_request *r)
 	case FS_REQ_READ:
 		ret = ops->read ? ops->read(m, f, r->buf, r->size, r->off) : fs_text_read(m, f, r->buf, r->size, r->off);
 		if (ret >= 0 && r->off == 0 && fs_poll_node(f->node))
-			fs_poll_rearm(r->fs, f, (unsigned)strtoul(f->text.buf, NULL, 10));
+			fs_poll_rearm(r->fs, f, f->shown);
 		break;
 	case FS_REQ_WRITE:
 		ret = ops->write ? ops->write(m, f, r->buf, r->size, r->off) : fs_text_write(m, f, r->buf, r->size);

@@ -19,7 +19,13 @@ ssize_t fs_text_read(struct mount *m, struct fs_file *f, char *buf, size_t size,
 
 		text_init(&f->text);
 		f->text_valid = false;
-		ret = f->node->ops->show(m, f->node, &f->text);
+		if (f->node->ops->value) {
+			ret = f->node->ops->value(m, f->node, &f->shown);
+			if (ret == 0)
+				text_printf(&f->text, "%u\n", f->shown);
+		} else {
+			ret = f->node->ops->show(m, f->node, &f->text);
+		}
 		if (ret < 0)
 			return ret;
 		if (f->text.overflow)
