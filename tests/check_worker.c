@@ -335,6 +335,16 @@ static void async_init(struct async_job *a, worker_job_fn fn, intptr_t arg)
 	*a = (struct async_job){ .job = { .run = fn, .done = async_done, .arg = (void *)arg } };
 }
 
+/* The gate job runs (and holds the worker) and next waits queued behind it. */
+static void submit_behind_gate(struct worker *w, struct async_job *gate, struct async_job *next, intptr_t arg)
+{
+	async_init(gate, gate_job, 0);
+	async_init(next, step_job, arg);
+	ck_assert_int_eq(worker_submit(w, &gate->job), 0);
+	wait_gate_entered();
+	ck_assert_int_eq(worker_submit(w, &next->job), 0); /* the gate is still closed: no wait */
+}
+
 static void wait_done(struct async_job *a)
 {
 	pthread_mutex_lock(&bench.lock);
@@ -350,11 +360,7 @@ START_TEST(test_submit_does_not_wait)
 	struct worker *w = start_worker(8);
 	struct async_job gate, step;
 
-	async_init(&gate, gate_job, 0);
-	async_init(&step, step_job, 4);
-	ck_assert_int_eq(worker_submit(w, &gate.job), 0);
-	wait_gate_entered();
-	ck_assert_int_eq(worker_submit(w, &step.job), 0); /* the gate is still closed: no wait */
+	submit_behind_gate(w, &gate, &step, 4);
 	ck_assert_int_eq(step.done_calls, 0);
 	open_gate();
 	wait_done(&step);
@@ -373,12 +379,8 @@ START_TEST(test_cancel_answers_on_caller)
 	struct worker *w = start_worker(8);
 	struct async_job gate, queued, early;
 
-	async_init(&gate, gate_job, 0);
-	async_init(&queued, step_job, 2);
+	submit_behind_gate(w, &gate, &queued, 2);
 	async_init(&early, step_job, 3);
-	ck_assert_int_eq(worker_submit(w, &gate.job), 0);
-	wait_gate_entered();
-	ck_assert_int_eq(worker_submit(w, &queued.job), 0);
 	ck_assert_int_eq(worker_cancel(w, &queued.job), WORKER_CANCEL_WITHDRAWN);
 	ck_assert_int_eq(queued.done_calls, 1);
 	ck_assert_int_eq(queued.result, -EINTR);
@@ -445,11 +447,7 @@ START_TEST(test_cancel_all_reports_err)
 	struct worker *w = start_worker(8);
 	struct async_job gate, queued;
 
-	async_init(&gate, gate_job, 0);
-	async_init(&queued, step_job, 1);
-	ck_assert_int_eq(worker_submit(w, &gate.job), 0);
-	wait_gate_entered();
-	ck_assert_int_eq(worker_submit(w, &queued.job), 0);
+	submit_behind_gate(w, &gate, &queued, 1);
 	worker_cancel_all(w, -ECONNABORTED);
 	ck_assert_int_eq(queued.result, -ECONNABORTED);
 	wait_done(&gate);
