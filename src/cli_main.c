@@ -250,10 +250,12 @@ int mcp2210fs_main(int argc, char *argv[], enum mount_policy policy)
 	if (fs_poll_start(&fs) == 0)
 		ret = fuse_serve(se, &cmd) >= 0 ? 0 : 1;
 	fs_poll_stop(&fs);
-	fs_close_all(&fs);
 	stop_watcher_end(watcher);
 out_device:
+	/* Jobs still queued or running use open files: the worker answers them (ECONNABORTED)
+	 * and ends before the files go. */
 	mount_stop(&m);
+	fs_close_all(&fs);
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
