@@ -256,6 +256,7 @@ out_device:
 	 * and ends before the files go. */
 	mount_stop(&m);
 	fs_close_all(&fs);
+	fs_request_cleanup();
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:

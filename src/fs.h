@@ -148,6 +148,8 @@ enum fs_request_op { FS_REQ_READ, FS_REQ_WRITE, FS_REQ_FLUSH, FS_REQ_POLL };
  * (interrupted), -ETIMEDOUT (waited in the queue past WORKER_QUEUE_MS), -ECONNABORTED (the
  * daemon stops). */
 void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const char *data, size_t size, off_t off);
+/* At exit, after the last request: free the buffers fs_request() keeps for reuse. */
+void fs_request_cleanup(void);
 /* The bytes of the write(2), pwrite(2), writev(2), pwritev(2) or pwritev2(2) thread tid waits
  * in, read from /proc/TID/syscall and its memory; size (this request's) when that cannot be
  * known (another system call such as io_uring, no permission to look, tid 0). More than size

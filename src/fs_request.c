@@ -31,6 +31,50 @@ struct fs_request {
 	ssize_t ret; /* read/write: bytes; poll: events */
 };
 
+/* Buffers of a whole transaction's size, kept for the next request: a write's data must be
+ * copied (libfuse reuses its buffer once the operation returns), and a fresh 64 KiB
+ * allocation per transaction costs page faults each time (and grows a sanitizer build's
+ * quarantine). Smaller buffers come from malloc. */
+#define BIG_BUF MCP2210_SPI_TRANSACTION_MAX
+#define BIG_BUFS_KEPT 8
+static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *big_bufs[BIG_BUFS_KEPT];
+static unsigned big_count;
+
+static char *buf_get(size_t size)
+{
+	char *buf = NULL;
+
+	if (size <= 4096 || size > BIG_BUF)
+		return malloc(size ? size : 1);
+	pthread_mutex_lock(&big_lock);
+	if (big_count)
+		buf = big_bufs[--big_count];
+	pthread_mutex_unlock(&big_lock);
+	return buf ? buf : malloc(BIG_BUF);
+}
+
+static void buf_put(char *buf, size_t size)
+{
+	if (buf && size > 4096 && size <= BIG_BUF) {
+		pthread_mutex_lock(&big_lock);
+		if (big_count < BIG_BUFS_KEPT) {
+			big_bufs[big_count++] = buf;
+			buf = NULL;
+		}
+		pthread_mutex_unlock(&big_lock);
+	}
+	free(buf);
+}
+
+void fs_request_cleanup(void)
+{
+	pthread_mutex_lock(&big_lock);
+	while (big_count)
+		free(big_bufs[--big_count]);
+	pthread_mutex_unlock(&big_lock);
+}
+
 /* Set on a thread while it runs our interrupt callback: libfuse holds the request's lock. */
 static _Thread_local bool in_interrupt;
 
@@ -78,7 +122,7 @@ static void request_done(struct worker_job *job)
 	reply(r, job->result);
 	if (r->op == FS_REQ_WRITE && r->buf)
 		explicit_bzero(r->buf, r->size); /* it may be the NVRAM password (nvram/unlock) */
-	free(r->buf);
+	buf_put(r->buf, r->size);
 	free(r);
 }
 
@@ -130,11 +174,11 @@ void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const 
 	size_t room = op == FS_REQ_READ && ops->size > 0 && size > (size_t)ops->size ? (size_t)ops->size : size;
 	bool has_data = op == FS_REQ_READ || op == FS_REQ_WRITE;
 	struct fs_request *r = malloc(sizeof(*r));
-	char *buf = has_data ? malloc(room ? room : 1) : NULL;
+	char *buf = has_data ? buf_get(room) : NULL;
 	int ret;
 
 	if (!r || (has_data && !buf)) {
-		free(buf);
+		buf_put(buf, room);
 		free(r);
 		fuse_reply_err(req, ENOMEM);
 		return;
