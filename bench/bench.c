@@ -1154,8 +1154,9 @@ static void rows_busy_read(const struct results *opt, const struct results *naiv
 		r->naive[0] = naive->busy.p50;
 		r->naive[1] = naive->busy.max;
 	}
-	row_target(r, CMP_AT_MOST, 5.0, 20.0, "<= 5 | 20 ms");
-	row_note(r, "%u reads; the transaction clocks 5.2 s%s%s", o->reads, o->err ? "; error: " : "",
+	/* a read waits at most for the next gap between chunks: a chunk clocks 4.8 ms */
+	row_target(r, CMP_AT_MOST, 5.0, 50.0, "<= 5 | 50 ms");
+	row_note(r, "%u reads, one per 10 ms; the transaction clocks 5.2 s%s%s", o->reads, o->err ? "; error: " : "",
 		 o->err ? strerror(-o->err) : "");
 }
 

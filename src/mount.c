@@ -141,14 +141,15 @@ enum worker_cancel_result mount_cancel(struct mount *m, struct worker_job *job)
 }
 
 /* While an SPI transaction waits for the chip to clock (device.h): queued reads use the bus. A
- * read is one exchange, one frame or two on the bus: those that cannot end before the
- * transaction's next chunk is due wait for the next gap. */
+ * read is one exchange: its request waits for the next frame and its answer ends that frame,
+ * two frames at most. One that could not end before the transaction's next chunk is due
+ * waits for the next gap, so the transaction is not slowed. */
 static void run_idle(void *ctx, uint64_t until_ns)
 {
 	struct mount *m = ctx;
 	uint64_t frame = m->transport->frame_ns;
 
-	worker_run_idle(m->worker, until_ns, 3 * (frame ? frame : 1000000u));
+	worker_run_idle(m->worker, until_ns, 2 * (frame ? frame : 1000000u));
 }
 
 void mount_invalidate(struct mount *m) { device_invalidate(&m->dev); }
