@@ -93,7 +93,7 @@ static void *stop_watcher(void *arg)
 		n = read(stop_pipe[0], &byte, 1);
 	} while (n < 0 && errno == EINTR);
 	if (n == 1 && byte == 'S')
-		worker_cancel_all(m->worker, -ECONNABORTED);
+		mount_cancel_all(m, -ECONNABORTED);
 	return NULL;
 }
 

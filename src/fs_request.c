@@ -126,15 +126,15 @@ static void request_done(struct worker_job *job)
 	free(r);
 }
 
-/* The request itself, with the device (on the worker) or without (local files). */
-static ssize_t serve(struct fs_request *r)
+/* The request itself, with the device (on the worker) or without (local files); under the
+ * file's lock. */
+static ssize_t serve_locked(struct fs_request *r)
 {
 	struct mount *m = r->fs->mount;
 	struct fs_file *f = r->f;
 	const struct fs_node_ops *ops = f->node->ops;
 	ssize_t ret = 0;
 
-	pthread_mutex_lock(&f->lock);
 	switch (r->op) {
 	case FS_REQ_READ:
 		ret = ops->read ? ops->read(m, f, r->buf, r->size, r->off) : fs_text_read(m, f, r->buf, r->size, r->off);
@@ -153,8 +153,48 @@ static ssize_t serve(struct fs_request *r)
 		ret = fs_poll_sample_now(r->fs, f);
 		break;
 	}
-	pthread_mutex_unlock(&f->lock);
 	return ret;
+}
+
+static ssize_t serve(struct fs_request *r)
+{
+	ssize_t ret;
+
+	pthread_mutex_lock(&r->f->lock);
+	ret = serve_locked(r);
+	pthread_mutex_unlock(&r->f->lock);
+	return ret;
+}
+
+/* Under the file's lock: can this request of a file that uses the device be served without
+ * it? The received bytes of spi/xfer are the open file's own, and a close owes the chip
+ * something only when lines wait to be applied (fs_text_flush). */
+static bool needs_no_device(const struct fs_request *r)
+{
+	const struct fs_node_ops *ops = r->f->node->ops;
+
+	switch (r->op) {
+	case FS_REQ_READ:
+		return ops->stream;
+	case FS_REQ_FLUSH:
+		return !ops->multiline || r->f->pending_len == 0;
+	default:
+		return false;
+	}
+}
+
+/* On the FUSE thread, at once (a local file, or a request that needs no device). With locked,
+ * the caller holds the file's lock: it is let go before the reply, after which the file may
+ * be released at any moment. */
+static void serve_here(struct fs_request *r, bool locked)
+{
+	mount_serving_fuse(true);
+	r->ret = locked ? serve_locked(r) : serve(r);
+	mount_serving_fuse(false);
+	if (locked)
+		pthread_mutex_unlock(&r->f->lock);
+	r->job.result = r->ret < 0 ? (int)r->ret : 0;
+	request_done(&r->job);
 }
 
 static int request_run(void *ctx, struct worker_job *job)
@@ -190,12 +230,16 @@ void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const 
 	if (op == FS_REQ_WRITE)
 		memcpy(r->buf, data, size);
 	if (ops->local) {
-		mount_serving_fuse(true);
-		request_run(fs->mount, &r->job);
-		mount_serving_fuse(false);
-		r->job.result = r->ret < 0 ? (int)r->ret : 0;
-		request_done(&r->job);
+		serve_here(r, false);
 		return;
+	}
+	/* Never wait for the lock here: a job of this file may hold it for a whole transaction. */
+	if (pthread_mutex_trylock(&f->lock) == 0) {
+		if (needs_no_device(r)) {
+			serve_here(r, true);
+			return;
+		}
+		pthread_mutex_unlock(&f->lock);
 	}
 	/* Reads (at offset 0: the value itself) of the same kind queued together share one
 	 * exchange; reads change nothing, so they may run in a long transaction's idle time. */

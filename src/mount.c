@@ -55,7 +55,8 @@ static int call_shared(struct mount *m, const struct call *c, const struct worke
 		return s->ret;
 	}
 	ret = call_now(m, c);
-	s->valid = c->out_size <= sizeof(s->out);
+	/* an interrupted read is the interrupted request's own: the others read again */
+	s->valid = c->out_size <= sizeof(s->out) && ret != -EINTR;
 	if (s->valid) {
 		s->batch = worker_job_batch(job);
 		s->key = c->share_key;
@@ -133,11 +134,19 @@ enum worker_cancel_result mount_cancel(struct mount *m, struct worker_job *job)
 {
 	enum worker_cancel_result what = worker_cancel(m->worker, job);
 
-	/* Running: it stops at its next exchange; one waiting for an answer that was lost stops
-	 * waiting now (the answer, if it comes, is drained before the next exchange). */
-	if (what == WORKER_CANCEL_ASKED)
+	/* Its code runs now: it stops at its next exchange, and one waiting for an answer that was
+	 * lost stops waiting now (the answer, if it comes, is drained before the next exchange).
+	 * Not for a job that waits its turn in a batch or under an idle job: the exchange in
+	 * progress is another request's. */
+	if (what == WORKER_CANCEL_RUNNING)
 		transport_abort(m->dev.transport);
 	return what;
+}
+
+void mount_cancel_all(struct mount *m, int err)
+{
+	worker_cancel_all(m->worker, err);
+	transport_abort(m->dev.transport); /* nobody waits out a lost answer any more */
 }
 
 /* While an SPI transaction waits for the chip to clock (device.h): queued reads use the bus. A
@@ -364,6 +373,9 @@ err_transport:
 
 void mount_stop(struct mount *m)
 {
+	/* First end what is queued or running (the monitor may wait on a job too) */
+	if (m->worker)
+		mount_cancel_all(m, -ECONNABORTED);
 	if (m->monitor_started) {
 		atomic_store(&m->monitor_stop, true);
 		transport_wake(m->transport);

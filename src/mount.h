@@ -132,6 +132,9 @@ int mount_queue(struct mount *m, struct worker_job *job);
 /* An interrupted request: a queued job is withdrawn (its done() runs now, with -EINTR); a
  * running one is asked to stop, and an exchange waiting for a lost answer ends at once. */
 enum worker_cancel_result mount_cancel(struct mount *m, struct worker_job *job);
+/* Stopping (any thread): every queued or running job ends with err (-ECONNABORTED), and an
+ * exchange waiting for a lost answer ends now. */
+void mount_cancel_all(struct mount *m, int err);
 
 /* Drop every cached value, the EEPROM's included (power cycle, replug). Worker thread only. */
 void mount_invalidate(struct mount *m);

@@ -81,14 +81,20 @@ static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp
 	t->out_ns = emu_now(t->emu);
 	ret = emu_exchange(t->emu, req, resp, base->in_first ? EMU_IN_FIRST : EMU_OUT_FIRST);
 	if (ret == -ETIMEDOUT) {
-		/* No answer: a real host waits its whole timeout. */
-		emu_advance(t->emu, (uint64_t)timeout_ms * 1000000ull);
+		/* No answer: a real host waits its whole timeout, unless it abandons the request;
+		 * then only the time that passed passes for the chip too. */
 		log_debug("emulator: no answer to 0x%02x within %u ms", req[0], timeout_ms);
+		if (t->realtime) {
+			ret = wait_lost(t, aborts, t->t0_ns + emu_now(t->emu) + (uint64_t)timeout_ms * 1000000ull);
+			emu_follow(t->emu, mono_now_ns() - t->t0_ns);
+		} else {
+			emu_advance(t->emu, (uint64_t)timeout_ms * 1000000ull);
+		}
+		t->end_ns = emu_now(t->emu);
+		return ret;
 	}
 	t->end_ns = emu_now(t->emu);
-	if (t->realtime && ret == -ETIMEDOUT)
-		ret = wait_lost(t, aborts, t->t0_ns + t->end_ns);
-	else if (t->realtime)
+	if (t->realtime)
 		mono_sleep_until(t->t0_ns + t->end_ns); /* without frames the end is usually past */
 	return ret;
 }

@@ -231,8 +231,8 @@ static void run_one(struct worker *w, struct worker_job *job, uint64_t batch)
 	pthread_mutex_lock(&w->lock);
 	if (ran)
 		w->depth--;
-	if (result == -EINTR && w->abort_err)
-		result = w->abort_err;
+	if (result < 0 && w->abort_err && atomic_load(&job->cancel))
+		result = w->abort_err; /* whatever ended a job the stop cancelled: the stop */
 	settle(w, &fin, job, result);
 	pthread_mutex_unlock(&w->lock);
 	call_done(&fin);
@@ -556,7 +556,7 @@ enum worker_cancel_result worker_cancel(struct worker *w, struct worker_job *job
 	} else if (job->state == JOB_RUNNING) {
 		atomic_store(&job->cancel, true);
 		pthread_cond_broadcast(&w->work); /* a long job may be waiting in worker_run_idle() */
-		what = WORKER_CANCEL_ASKED;
+		what = w->depth && w->running[w->depth - 1] == job ? WORKER_CANCEL_RUNNING : WORKER_CANCEL_ASKED;
 	} else if (job->state == JOB_IDLE) {
 		atomic_store(&job->cancel, true); /* not submitted yet: submit fails with -EINTR */
 	}

@@ -77,13 +77,15 @@ int worker_call(struct worker *w, struct worker_job *job, unsigned timeout_ms);
 enum worker_cancel_result {
 	WORKER_CANCEL_NONE,      /* finished already, or not queued yet (submit will fail) */
 	WORKER_CANCEL_WITHDRAWN, /* was queued: done() was called with -EINTR on this thread */
-	WORKER_CANCEL_ASKED,     /* running (or next in its batch): it will stop at its next check */
+	WORKER_CANCEL_ASKED,     /* taken to run (next in its batch, or a long job an idle job runs
+				  * inside): it stops at its next check */
+	WORKER_CANCEL_RUNNING,   /* the job whose code runs now: it stops at its next check */
 };
 /* From any thread (a FUSE interrupt). */
 enum worker_cancel_result worker_cancel(struct worker *w, struct worker_job *job);
 
-/* Shutting down: fail every queued job with err and ask the running one to stop; a cancelled
- * job's -EINTR is reported as err. */
+/* Shutting down: fail every queued job with err and ask the running one to stop; whatever
+ * error a job cancelled so ends with is reported as err. */
 void worker_cancel_all(struct worker *w, int err);
 
 /* The job running on the calling thread (innermost, when idle jobs run inside a long one),
