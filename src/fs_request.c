@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,42 +38,36 @@ struct fs_request {
  * quarantine). Smaller buffers come from malloc. */
 #define BIG_BUF MCP2210_SPI_TRANSACTION_MAX
 #define BIG_BUFS_KEPT 8
-static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *big_bufs[BIG_BUFS_KEPT];
-static unsigned big_count;
+static _Atomic(char *) big_bufs[BIG_BUFS_KEPT]; /* each slot empty (NULL) or a kept buffer */
 
 static char *buf_get(size_t size)
 {
-	char *buf = NULL;
-
 	if (size <= 4096 || size > BIG_BUF)
 		return malloc(size ? size : 1);
-	pthread_mutex_lock(&big_lock);
-	if (big_count)
-		buf = big_bufs[--big_count];
-	pthread_mutex_unlock(&big_lock);
-	return buf ? buf : malloc(BIG_BUF);
+	for (unsigned i = 0; i < BIG_BUFS_KEPT; i++) {
+		char *buf = atomic_exchange(&big_bufs[i], NULL);
+
+		if (buf)
+			return buf;
+	}
+	return malloc(BIG_BUF);
 }
 
 static void buf_put(char *buf, size_t size)
 {
-	if (buf && size > 4096 && size <= BIG_BUF) {
-		pthread_mutex_lock(&big_lock);
-		if (big_count < BIG_BUFS_KEPT) {
-			big_bufs[big_count++] = buf;
-			buf = NULL;
-		}
-		pthread_mutex_unlock(&big_lock);
+	for (unsigned i = 0; buf && size > 4096 && size <= BIG_BUF && i < BIG_BUFS_KEPT; i++) {
+		char *empty = NULL;
+
+		if (atomic_compare_exchange_strong(&big_bufs[i], &empty, buf))
+			return;
 	}
 	free(buf);
 }
 
 void fs_request_cleanup(void)
 {
-	pthread_mutex_lock(&big_lock);
-	while (big_count)
-		free(big_bufs[--big_count]);
-	pthread_mutex_unlock(&big_lock);
+	for (unsigned i = 0; i < BIG_BUFS_KEPT; i++)
+		free(atomic_exchange(&big_bufs[i], NULL));
 }
 
 /* Set on a thread while it runs our interrupt callback: libfuse holds the request's lock. */
@@ -158,11 +153,12 @@ static ssize_t serve_locked(struct fs_request *r)
 
 static ssize_t serve(struct fs_request *r)
 {
+	struct fs_file *f = r->f;
 	ssize_t ret;
 
-	pthread_mutex_lock(&r->f->lock);
+	pthread_mutex_lock(&f->lock);
 	ret = serve_locked(r);
-	pthread_mutex_unlock(&r->f->lock);
+	pthread_mutex_unlock(&f->lock);
 	return ret;
 }
 
@@ -183,18 +179,33 @@ static bool needs_no_device(const struct fs_request *r)
 	}
 }
 
-/* On the FUSE thread, at once (a local file, or a request that needs no device). With locked,
- * the caller holds the file's lock: it is let go before the reply, after which the file may
- * be released at any moment. */
-static void serve_here(struct fs_request *r, bool locked)
+/* Served on the FUSE thread (a local file, or a request that needs no device): reply now.
+ * The file's lock is free again: after the reply the file may be released at any moment. */
+static void answer_here(struct fs_request *r)
 {
-	mount_serving_fuse(true);
-	r->ret = locked ? serve_locked(r) : serve(r);
-	mount_serving_fuse(false);
-	if (locked)
-		pthread_mutex_unlock(&r->f->lock);
 	r->job.result = r->ret < 0 ? (int)r->ret : 0;
 	request_done(&r->job);
+}
+
+/* Serve r on this FUSE thread if it needs no device, without waiting for the file's lock (a
+ * job of this file may hold it for a whole transaction). True when r was answered. */
+static bool served_here(struct fs_request *r)
+{
+	struct fs_file *f = r->f;
+	bool here;
+
+	if (pthread_mutex_trylock(&f->lock) != 0)
+		return false;
+	here = needs_no_device(r);
+	if (here) {
+		mount_serving_fuse(true);
+		r->ret = serve_locked(r);
+		mount_serving_fuse(false);
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (here)
+		answer_here(r);
+	return here;
 }
 
 static int request_run(void *ctx, struct worker_job *job)
@@ -230,17 +241,14 @@ void fs_request(fuse_req_t req, struct fs_file *f, enum fs_request_op op, const 
 	if (op == FS_REQ_WRITE)
 		memcpy(r->buf, data, size);
 	if (ops->local) {
-		serve_here(r, false);
+		mount_serving_fuse(true);
+		request_run(fs->mount, &r->job);
+		mount_serving_fuse(false);
+		answer_here(r);
 		return;
 	}
-	/* Never wait for the lock here: a job of this file may hold it for a whole transaction. */
-	if (pthread_mutex_trylock(&f->lock) == 0) {
-		if (needs_no_device(r)) {
-			serve_here(r, true);
-			return;
-		}
-		pthread_mutex_unlock(&f->lock);
-	}
+	if (served_here(r))
+		return;
 	/* Reads (at offset 0: the value itself) of the same kind queued together share one
 	 * exchange; reads change nothing, so they may run in a long transaction's idle time. */
 	if (op == FS_REQ_POLL || (op == FS_REQ_READ && !ops->stream)) {
