@@ -68,23 +68,29 @@ static int inputs_store(struct mount *m, const struct fs_node *n, char *value)
 
 const struct fs_node_ops fs_emu_inputs_ops = { .show = inputs_show, .store = inputs_store, .size = TEXT_MAX, .multiline = true, .check = inputs_check, .local = true };
 
-/* ---- power and cable: physical, so at once, whatever the worker does ----------------------- */
+/* ---- power and cable ---------------------------------------------------------------------- */
 
-/* Like pulling the cable, cutting the power does not wait behind queued jobs: a transaction
- * running fails as on a real chip, and every cached value is dropped before the next call
- * (mount_changed). The transport learns the new USB identity from the emulator itself
- * (emu_usb_listen()). */
+/* A power cycle comes between two operations, on the worker, so that a test can rely on
+ * what it does to the chip: it waits for the operation in progress (and its queue deadline
+ * applies). The device cache is dropped in step; the transport learns the new USB identity
+ * from the emulator itself (emu_usb_listen()). */
+static int power_cycle_job(struct mount *m, void *arg)
+{
+	(void)arg;
+	emu_power_cycle(m->emu);
+	mount_invalidate(m);
+	return 0;
+}
+
 static int power_cycle_store(struct mount *m, const struct fs_node *n, char *value)
 {
 	(void)n;
 	if (strcmp(value, "1") != 0)
 		return -EINVAL;
-	emu_power_cycle(m->emu);
-	mount_changed(m);
-	return 0;
+	return mount_run_offline(m, power_cycle_job, NULL);
 }
 
-const struct fs_node_ops fs_emu_power_cycle_ops = { .store = power_cycle_store, .size = TEXT_MAX, .local = true };
+const struct fs_node_ops fs_emu_power_cycle_ops = { .store = power_cycle_store, .size = TEXT_MAX };
 
 static int plugged_show(struct mount *m, const struct fs_node *n, struct text *out)
 {
