@@ -43,13 +43,4 @@ static inline void spin_while_equal(_Atomic unsigned *v, unsigned seen, uint64_t
 		spin_pause();
 }
 
-/* Spin while *v is a or b, until the monotonic clock reaches until_ns. */
-static inline void spin_while_int_in(_Atomic int *v, int a, int b, uint64_t until_ns)
-{
-	int x;
-
-	while (((x = atomic_load(v)) == a || x == b) && mono_now_ns() < until_ns)
-		spin_pause();
-}
-
 #endif
