@@ -26,7 +26,7 @@ struct transport_emu {
 	/* transport_abort() while the host waits for an answer that will not come */
 	pthread_mutex_t abort_lock;
 	pthread_cond_t abort_cond;
-	unsigned aborts; /* under abort_lock: transport_abort() calls so far */
+	_Atomic unsigned aborts; /* transport_abort() calls so far, counted under abort_lock */
 
 	/* Lock order: the emulator's lock, then this one (the listener runs under the first). */
 	pthread_mutex_t lock; /* protects the two below; `changed` goes with them */
@@ -50,16 +50,6 @@ static int wait_lost(struct transport_emu *t, unsigned aborts_seen, uint64_t wal
 	return aborted ? -EINTR : -ETIMEDOUT;
 }
 
-static unsigned aborts_now(struct transport_emu *t)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&t->abort_lock);
-	n = t->aborts;
-	pthread_mutex_unlock(&t->abort_lock);
-	return n;
-}
-
 static void emu_abort_op(struct transport *base)
 {
 	struct transport_emu *t = (struct transport_emu *)base;
@@ -73,7 +63,7 @@ static void emu_abort_op(struct transport *base)
 static int emu_exchange_op(struct transport *base, const mcp2210_report req, mcp2210_report resp, unsigned timeout_ms)
 {
 	struct transport_emu *t = (struct transport_emu *)base;
-	unsigned aborts = aborts_now(t);
+	unsigned aborts = atomic_load(&t->aborts);
 	int ret;
 
 	if (t->realtime) /* hand the chip the time that passed since it last saw the host */
