@@ -24,7 +24,8 @@
 #include "util/log.h"
 #include "util/thread.h"
 
-bool fs_poll_node(const struct fs_node *n) { return n->ops == &fs_gpio_value_ops || n->ops == &fs_irq_count_ops; }
+/* The files whose text is one number (a value op) are the ones poll() watches. */
+bool fs_poll_node(const struct fs_node *n) { return n->ops && n->ops->value; }
 
 /* How long a waiting poll handle is sampled for before the kernel is asked, by a probe,
  * whether anyone still waits on it. */
