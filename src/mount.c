@@ -74,14 +74,14 @@ static int call_on_worker(struct mount *m, const struct call *c, const struct wo
 
 static int call_job(void *ctx, struct worker_job *job) { return call_on_worker(ctx, job->arg, job); }
 
-/* On the worker thread (inside a FUSE request's job) the call runs at once, as part of that
- * job; any other thread queues it and waits. A FUSE thread never gets here: the fs layer
- * queues its requests (mount_queue) and never waits for the chip. */
 /* Set while this thread serves a FUSE request itself (a local file, fs_request.c). */
 static _Thread_local bool serving_fuse;
 
 void mount_serving_fuse(bool on) { serving_fuse = on; }
 
+/* On the worker thread (inside a FUSE request's job) the call runs at once, as part of that
+ * job; any other thread queues it and waits. A FUSE thread never gets here: the fs layer
+ * queues its requests (mount_queue) and never waits for the chip. */
 static int run_call(struct mount *m, const struct call *c, unsigned deadline_ms)
 {
 	struct worker_job *running = worker_running_job();
