@@ -35,7 +35,8 @@ struct call {
 
 static int call_now(struct mount *m, const struct call *c)
 {
-	if (atomic_exchange(&m->changed, false))
+	/* a plain load first: the exchange (a locked instruction) only after a replug */
+	if (atomic_load(&m->changed) && atomic_exchange(&m->changed, false))
 		mount_invalidate(m);
 	/* A device that is gone fails everything at once, cached values included. */
 	if (!c->offline && !transport_present(m->transport))
